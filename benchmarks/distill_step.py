@@ -1,0 +1,130 @@
+"""Times a TinyBERT distillation step against its parts, side by side in one process.
+
+For BERT-base -> TinyBERT-4 at batch 32, sequence 128 (or smaller shapes with `--small`), it times:
+- the teacher's forward pass (inference),
+- one training step of the student alone (forward, backward, AdamW update),
+- one `Distiller` training step (teacher pass + student step + projections + TinyBERT losses),
+- teacher and student inference.
+Each is compiled with XLA and warmed up first; then the four are timed in turn, round after round,
+so that the machine's background load hits them alike, and the medians are compared.
+
+    python benchmarks/distill_step.py            # BERT-base -> TinyBERT-4, batch 32, seq 128
+    python benchmarks/distill_step.py --small    # under two minutes on a 2-core CPU
+
+The last two lines are `distill_overhead_ratio=<distill step / (teacher forward + student step)>`
+and `inference_speedup=<teacher inference time / student inference time>`.
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import keras_hub  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tinybert_keras import Distiller  # noqa: E402
+from tinybert_keras import student_backbone  # noqa: E402
+
+BERT_BASE = {"num_layers": 12, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12}
+SMALL_TEACHER = {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536, "num_heads": 12}
+SMALL_STUDENT = {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768, "num_heads": 12}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true",
+                        help="MiniLM-sized teacher (6x384), 3x192 student, batch 16, seq 64.")
+    parser.add_argument("--batch-size", type=int, help="Default 32 (16 with --small).")
+    parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
+    parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
+    return parser.parse_args()
+
+
+def median_seconds(rounds, functions):
+    """Runs each function once per round, in turn, and returns each one's median time."""
+    times = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main():
+    args = parse_args()
+    batch_size = args.batch_size or (16 if args.small else 32)
+    sequence_length = args.sequence_length or (64 if args.small else 128)
+    rounds = args.rounds or (3 if args.small else 5)
+    vocabulary_size = 30522
+
+    keras.utils.set_random_seed(0)
+    teacher = keras_hub.models.BertBackbone(
+        vocabulary_size=vocabulary_size, max_sequence_length=512,
+        **(SMALL_TEACHER if args.small else BERT_BASE),
+    )
+    student_config = SMALL_STUDENT if args.small else "tinybert_4"
+    student = student_backbone(student_config, teacher=teacher)
+    baseline = student_backbone(student_config, teacher=teacher)
+    print(f"teacher {teacher.num_layers}x{teacher.hidden_dim}: {teacher.count_params():,} params; "
+          f"student {student.num_layers}x{student.hidden_dim}: {student.count_params():,} params; "
+          f"batch {batch_size}, sequence {sequence_length}")
+
+    rng = np.random.default_rng(0)
+    x = {
+        "token_ids": tf.constant(rng.integers(1000, vocabulary_size, (batch_size, sequence_length)),
+                                 "int32"),
+        "segment_ids": tf.zeros((batch_size, sequence_length), "int32"),
+        "padding_mask": tf.ones((batch_size, sequence_length), "int32"),
+    }
+
+    teacher_forward = tf.function(lambda: teacher(x, training=False), jit_compile=True)
+    student_forward = tf.function(lambda: baseline(x, training=False), jit_compile=True)
+
+    optimizer = keras.optimizers.AdamW(1e-4)
+    optimizer.build(baseline.trainable_variables)
+
+    @tf.function(jit_compile=True)
+    def student_step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(baseline(x, training=True)["sequence_output"]))
+        gradients = tape.gradient(loss, baseline.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, baseline.trainable_variables))
+        return loss
+
+    distiller = Distiller(teacher, student, stage="general")
+    distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=True)
+
+    def distill_step():
+        return distiller.train_on_batch(x, return_dict=True)
+
+    functions = {
+        "teacher_forward": lambda: teacher_forward()["sequence_output"].numpy(),
+        "student_step": lambda: student_step().numpy(),
+        "distill_step": distill_step,
+        "teacher_inference": lambda: teacher_forward()["sequence_output"].numpy(),
+        "student_inference": lambda: student_forward()["sequence_output"].numpy(),
+    }
+    start = time.perf_counter()
+    for function in functions.values():
+        function()
+        function()
+    print(f"compile and warm-up: {time.perf_counter() - start:.1f} s")
+
+    medians = median_seconds(rounds, functions)
+    for name, seconds in medians.items():
+        print(f"{name}_s={seconds:.4f}")
+    overhead = medians["distill_step"] / (medians["teacher_forward"] + medians["student_step"])
+    speedup = medians["teacher_inference"] / medians["student_inference"]
+    print(f"distill_overhead_ratio={overhead:.3f}")
+    print(f"inference_speedup={speedup:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+import json
+import subprocess
+import sys
+
+import keras_hub
+import numpy as np
+import pytest
+
+from tinybert_keras.students import STUDENT_CONFIGS
+from tinybert_keras.students import student_backbone
+
+
+def test_tinybert_4_shape_and_size():
+    student = student_backbone("tinybert_4", vocabulary_size=30522)
+    assert isinstance(student, keras_hub.models.BertBackbone)
+    assert (student.num_layers, student.hidden_dim, student.intermediate_dim, student.num_heads) == (
+        4, 312, 1200, 12
+    )
+    assert student.count_params() == pytest.approx(14.4e6, rel=0.01)
+
+
+def test_tinybert_6_config():
+    assert STUDENT_CONFIGS["tinybert_6"] == {
+        "num_layers": 6, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12
+    }
+
+
+def test_sized_from_teacher(make_bert):
+    teacher = make_bert(num_layers=4, hidden_dim=16, num_heads=2, vocabulary_size=77, num_classes=2)
+    student = student_backbone(
+        {"num_layers": 2, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2},
+        teacher=teacher, dropout=0.0,
+    )
+    assert student.vocabulary_size == 77
+    assert student.max_sequence_length == teacher.backbone.max_sequence_length
+    assert student.dropout == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"config": "tinybert_5", "vocabulary_size": 10}, "Unknown student config"),
+        ({"config": {"num_layers": 2}, "vocabulary_size": 10}, "lacks"),
+        ({"config": "tinybert_4"}, "vocabulary_size"),
+        ({"config": "tinybert_4", "vocabulary_size": 10, "num_heads": 7}, "divisible"),
+    ],
+)
+def test_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        student_backbone(**kwargs)
+
+
+def test_vocabulary_must_follow_teacher(make_bert):
+    with pytest.raises(ValueError, match="share one vocabulary"):
+        student_backbone("tinybert_4", teacher=make_bert(), vocabulary_size=30522)
+
+
+def test_student_saves_as_keras_hub_preset(tmp_path, batch):
+    student = student_backbone(
+        {"num_layers": 2, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2},
+        vocabulary_size=100,
+    )
+    classifier = keras_hub.models.BertTextClassifier(student, num_classes=3, preprocessor=None)
+    expected = classifier.predict(batch[0], verbose=0)
+    classifier.save_to_preset(str(tmp_path / "preset"))
+    np.save(tmp_path / "x.npy", batch[0]["token_ids"])
+    np.save(tmp_path / "mask.npy", batch[0]["padding_mask"])
+    np.save(tmp_path / "seg.npy", batch[0]["segment_ids"])
+    # A fresh interpreter that only has keras-hub: the preset must not need tinybert_keras.
+    script = f"""
+import os, sys, json
+os.environ["KERAS_BACKEND"] = "tensorflow"
+import numpy as np, keras_hub
+d = {str(tmp_path)!r}
+model = keras_hub.models.TextClassifier.from_preset(d + "/preset")
+x = {{"token_ids": np.load(d + "/x.npy"), "padding_mask": np.load(d + "/mask.npy"),
+     "segment_ids": np.load(d + "/seg.npy")}}
+print(json.dumps({{"class": type(model).__name__,
+                  "tinybert": any(m.startswith("tinybert_keras") for m in sys.modules),
+                  "logits": model.predict(x, verbose=0).tolist()}}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert loaded["class"] == "BertTextClassifier" and not loaded["tinybert"]
+    np.testing.assert_allclose(loaded["logits"], expected, atol=1e-5)

@@ -1,0 +1,37 @@
+"""Tasks, corpora, preprocessing and metrics that feed the Distiller."""
+
+from tinybert_keras.data.catalog import load_dataset
+from tinybert_keras.data.corpus import corpus_sentences, split_sentences, text_corpus_dataset
+from tinybert_keras.data.custom import from_dataframe, from_lists, load_csv, load_jsonl, load_tsv
+from tinybert_keras.data.glue import GLUE_TASKS, glue_task, load_glue
+from tinybert_keras.data.metrics import (
+    BinaryF1,
+    MatthewsCorrelation,
+    PearsonCorrelation,
+    SpearmanCorrelation,
+    TaskAccuracy,
+    evaluate,
+    metrics_for,
+)
+from tinybert_keras.data.offline import (
+    OFFLINE_DATASETS,
+    load_offline,
+    load_rotten_tomatoes,
+    load_sms_spam,
+    load_trec,
+    load_vader_movies,
+)
+from tinybert_keras.data.preprocessing import (
+    check_same_vocabulary,
+    make_dataset,
+    make_distillation_dataset,
+    make_preprocessor,
+)
+from tinybert_keras.data.registry import cache_dir, fetch_package_file
+from tinybert_keras.data.tasks import (
+    DataError,
+    Examples,
+    Task,
+    TaskData,
+    check_model_matches_task,
+)

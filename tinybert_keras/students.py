@@ -1,0 +1,74 @@
+"""TinyBERT student shapes, built as plain keras-hub `BertBackbone`s."""
+
+import keras_hub
+
+STUDENT_CONFIGS = {
+    "tinybert_4": {"num_layers": 4, "hidden_dim": 312, "intermediate_dim": 1200, "num_heads": 12},
+    "tinybert_6": {"num_layers": 6, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12},
+}
+
+
+def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **overrides):
+    """A randomly initialised TinyBERT student, as a keras-hub `BertBackbone`.
+
+    The student is an ordinary keras-hub model: after distillation it can be wrapped in a
+    `keras_hub.models.BertTextClassifier`, saved with `save_to_preset`, and loaded by keras-hub
+    alone. Its vocabulary, maximum sequence length and segment count come from the teacher, so
+    both read the same token ids.
+
+    Args:
+        config: `"tinybert_4"` (4 layers, hidden 312, FFN 1200, 12 heads; 14.4M parameters with
+            BERT's 30522-word vocabulary), `"tinybert_6"` (6, 768, 3072, 12), or a dict with
+            `num_layers`, `hidden_dim`, `intermediate_dim` and `num_heads`.
+        teacher: optional keras-hub `BertBackbone` or `BertTextClassifier` whose vocabulary size,
+            `max_sequence_length` and `num_segments` the student takes.
+        vocabulary_size: the vocabulary size when no teacher is given.
+        **overrides: any other `BertBackbone` argument (e.g. `dropout`, `dtype`, or a shape entry).
+
+    Returns:
+        A `keras_hub.models.BertBackbone`.
+
+    Example:
+    ```python
+    student = student_backbone("tinybert_4", vocabulary_size=30522)
+    student.count_params()  # 14350248
+    small = student_backbone(
+        {"num_layers": 2, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2},
+        vocabulary_size=100)
+    ```
+    """
+    if isinstance(config, str):
+        if config not in STUDENT_CONFIGS:
+            raise ValueError(
+                f"Unknown student config {config!r}: use one of {sorted(STUDENT_CONFIGS)} or a "
+                "dict with num_layers, hidden_dim, intermediate_dim and num_heads."
+            )
+        config = STUDENT_CONFIGS[config]
+    missing = {"num_layers", "hidden_dim", "intermediate_dim", "num_heads"} - set(config)
+    if missing:
+        raise ValueError(f"The student config lacks {sorted(missing)}.")
+    arguments = dict(config)
+    if teacher is not None:
+        backbone = getattr(teacher, "backbone", teacher)
+        if vocabulary_size is not None and vocabulary_size != backbone.vocabulary_size:
+            raise ValueError(
+                f"vocabulary_size={vocabulary_size} differs from the teacher's "
+                f"{backbone.vocabulary_size}; teacher and student must share one vocabulary, so "
+                "leave vocabulary_size out."
+            )
+        arguments.update(
+            vocabulary_size=backbone.vocabulary_size,
+            max_sequence_length=backbone.max_sequence_length,
+            num_segments=backbone.num_segments,
+        )
+    elif vocabulary_size is None:
+        raise ValueError("Pass a teacher, or the vocabulary_size of the teacher's tokenizer.")
+    else:
+        arguments["vocabulary_size"] = vocabulary_size
+    arguments.update(overrides)
+    if arguments["hidden_dim"] % arguments["num_heads"]:
+        raise ValueError(
+            f"hidden_dim ({arguments['hidden_dim']}) must be divisible by num_heads "
+            f"({arguments['num_heads']})."
+        )
+    return keras_hub.models.BertBackbone(**arguments)
