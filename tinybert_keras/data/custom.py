@@ -238,6 +238,37 @@ def _read_jsonl(path, encoding):
         yield number, row
 
 
+def read_file_records(path, text_columns, label_column, encoding="utf-8"):
+    """Reads `(text, raw_label, line)` records from a CSV, TSV or JSONL file, labels untouched.
+
+    The format follows the suffix: `.csv` (quoted CSV), `.jsonl` / `.json` (one object a line),
+    anything else tab-separated with unquoted fields. All have named columns.
+
+    Args:
+        path: the file.
+        text_columns: one or two column names.
+        label_column: the label column name.
+        encoding: the file's text encoding.
+
+    Returns:
+        A list of `(text or (text_a, text_b), raw_label, line)` tuples, as `read_records`.
+
+    Example:
+    ```python
+    records = read_file_records("train.tsv", ("sentence",), "label")
+    ```
+    """
+    suffix = pathlib.Path(path).suffix
+    if suffix == ".csv":
+        rows = read_delimited(path, ",", encoding)
+    elif suffix in (".jsonl", ".json"):
+        rows = _read_jsonl(path, encoding)
+    else:
+        rows = read_delimited(path, "\t", encoding, quoting=csv.QUOTE_NONE)
+    text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
+    return read_records(rows, path, text_columns, label_column)
+
+
 def _load(read, files, text_columns, label_column, name, **task_kwargs):
     paths = {split: path for split, path in zip(SPLITS, files) if path is not None}
     text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
