@@ -59,8 +59,10 @@ class Distiller(keras.Model):
         stage: `"general"`, `"intermediate"` or `"prediction"`; sets the default losses.
         layer_map: `"uniform"`, `"top"`, `"bottom"` or a list of teacher layers, one per student
             layer (see `tinybert_keras.layer_map.layer_map`).
-        embedding_loss, attention_loss, hidden_loss, prediction_loss: turn a TinyBERT loss on or
-            off; `None` takes the stage's default.
+        embedding_loss: turn the embedding-layer loss on or off; `None` takes the stage's default.
+        attention_loss: the same for the attention-score loss.
+        hidden_loss: the same for the hidden-state loss.
+        prediction_loss: the same for the prediction-layer (soft cross-entropy) loss.
         label_loss: add cross-entropy (MSE for regression) between the student's logits and the
             gold labels.
         temperature: the prediction loss's softmax temperature.
