@@ -18,6 +18,7 @@ import numpy as np
 
 from tinybert_keras import data as data_lib
 from tinybert_keras import recipe
+from tinybert_keras.evaluation import chance_score
 
 STUDENT_SHAPE = {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768, "num_heads": 12}
 
@@ -202,10 +203,12 @@ def run_demo(output_dir="tinybert_demo", settings=DEMO_DEFAULT, verbose="auto"):
     )
     scores = {name: row["metrics"]["accuracy"] for name, row in rows.items()}
     ratios = {name: score / scores["teacher"] for name, score in scores.items()}
+    majority = chance_score(data.task, data["dev"].labels)
     table += "\n\n" + "\n".join(
         f"{name}: {100 * ratio:.1f}% of the teacher's dev accuracy"
         for name, ratio in ratios.items() if name != "teacher"
     )
+    table += f"\nmajority-class dev accuracy (the floor every model must beat): {majority:.4f}"
     report = {"settings": dataclasses.asdict(settings), "rows": rows, "table": table,
               "ratios": ratios, "seconds": seconds, "teacher": teacher, "general": general,
               "task": task, "labels_only": baseline}
