@@ -6,7 +6,6 @@ import keras_hub
 import numpy as np
 import pytest
 
-from tinybert_keras.students import STUDENT_CONFIGS
 from tinybert_keras.students import student_backbone
 
 
@@ -19,10 +18,12 @@ def test_tinybert_4_shape_and_size():
     assert student.count_params() == pytest.approx(14.4e6, rel=0.01)
 
 
-def test_tinybert_6_config():
-    assert STUDENT_CONFIGS["tinybert_6"] == {
-        "num_layers": 6, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12
-    }
+def test_tinybert_6_shape_and_size():
+    student = student_backbone("tinybert_6", vocabulary_size=30522)
+    assert (student.num_layers, student.hidden_dim, student.intermediate_dim, student.num_heads) == (
+        6, 768, 3072, 12
+    )
+    assert student.count_params() == pytest.approx(67e6, rel=0.01)
 
 
 def test_sized_from_teacher(make_bert):

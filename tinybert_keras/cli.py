@@ -184,7 +184,8 @@ def build_parser():
         "demo", help="The whole recipe offline on a CPU (MiniLM teacher, Rotten Tomatoes).",
         description="Fine-tune MiniLM-L6-H384 on Rotten Tomatoes, general-distill a 3-layer "
         "192-wide student on news text, run both task phases, train the same student on labels "
-        "alone, and print a table. About 15 minutes on 2 CPU cores; --quick about 4.",
+        "alone, and print a table. Measured on 2 CPU cores: about 30 minutes the first time, "
+        "about 16 once the fine-tuned teacher is cached; --quick (a smoke test) about 3.",
     )
     demo.add_argument("--quick", action="store_true", help="A few steps per stage (smoke test).")
     demo.add_argument("--output-dir", default=None,

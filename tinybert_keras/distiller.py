@@ -290,9 +290,8 @@ class Distiller(keras.Model):
             return ops.mean(ops.square(ops.reshape(logits, (-1,)) - ops.reshape(ops.cast(y, "float32"), (-1,))))
         return ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
 
-    def _step_outputs(self, x, y, losses, student):
+    def _step_outputs(self, x, y, total, losses, student):
         batch_size = ops.shape(x["padding_mask"])[0]
-        total = sum(losses.values())
         self._loss_tracker.update_state(total, sample_weight=batch_size)
         for term, value in losses.items():
             self.term_trackers[term].update_state(value, sample_weight=batch_size)
@@ -331,12 +330,12 @@ class Distiller(keras.Model):
         self.optimizer.apply_gradients(
             [(gradient, weight) for gradient, weight in zip(gradients, weights) if gradient is not None]
         )
-        return self._step_outputs(x, y, losses, student)
+        return self._step_outputs(x, y, total, losses, student)
 
     def test_step(self, data):
         x, y = self._unpack(data)
         losses, student = self.compute_losses(x, y, training=False)
-        return self._step_outputs(x, y, losses, student)
+        return self._step_outputs(x, y, sum(losses.values()), losses, student)
 
     def get_config(self):
         config = super().get_config()

@@ -342,7 +342,7 @@ def finetune(model, data, output_dir, *, tokenizer=None, epochs=3.0, learning_ra
     task = data.task
     sequence_length = sequence_length or task.sequence_length
     settings = {
-        "stage": "finetune", "model": model if isinstance(model, str) else model.get_config(),
+        "stage": "finetune", "model": _describe(model),
         "data": _data_settings(data), "epochs": epochs, "learning_rate": learning_rate,
         "warmup_fraction": warmup_fraction, "batch_size": batch_size,
         "sequence_length": sequence_length, "seed": seed,

@@ -17,7 +17,7 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **
     both read the same token ids.
 
     Args:
-        config: `"tinybert_4"` (4 layers, hidden 312, FFN 1200, 12 heads; 14.4M parameters with
+        config: `"tinybert_4"` (4 layers, hidden 312, FFN 1200, 12 heads; 14.35M parameters with
             BERT's 30522-word vocabulary), `"tinybert_6"` (6, 768, 3072, 12), or a dict with
             `num_layers`, `hidden_dim`, `intermediate_dim` and `num_heads`.
         teacher: optional keras-hub `BertBackbone` or `BertTextClassifier` whose vocabulary size,
