@@ -5,6 +5,7 @@ import pytest
 from tinybert_keras import cli
 from tinybert_keras import recipe
 from tinybert_keras.config import RecipeConfig
+from tinybert_keras.config import TASK_DISTILL_FIELDS
 
 SUBCOMMANDS = ("finetune-teacher", "general-distill", "task-distill", "evaluate", "run", "demo")
 
@@ -44,7 +45,8 @@ def test_config_file_sets_defaults_and_flags_win(monkeypatch, tmp_path, capsys):
     calls = _capture(monkeypatch, "task_distill")
     config = tmp_path / "recipe.yaml"
     RecipeConfig(task="mrpc", student="runs/general/preset", intermediate_epochs=10,
-                 temperature=2.0, batch_size=16, layer_map=[2, 4]).to_file(config)
+                 temperature=2.0, batch_size=16, layer_map=[2, 4],
+                 embeddings_from_teacher=True).to_file(config)
     code = cli.main(["task-distill", "--config", str(config), "--teacher", "runs/teacher/preset",
                      "--temperature", "1.5", "--dataset-option", "source=glue_data"])
     assert code == 0
@@ -53,6 +55,8 @@ def test_config_file_sets_defaults_and_flags_win(monkeypatch, tmp_path, capsys):
     assert kwargs["intermediate_epochs"] == 10 and kwargs["batch_size"] == 16
     assert kwargs["temperature"] == 1.5 and kwargs["layer_map"] == [2, 4]
     assert kwargs["dataset_options"] == {"source": "glue_data"}
+    assert kwargs["embeddings_from_teacher"] is True
+    assert set(TASK_DISTILL_FIELDS) <= set(kwargs)
     assert json.loads(capsys.readouterr().out) == {"preset": "task_distill/preset"}
 
 
@@ -60,11 +64,13 @@ def test_general_distill_flags(monkeypatch):
     calls = _capture(monkeypatch, "general_distill")
     shape = '{"num_layers": 2, "hidden_dim": 64, "intermediate_dim": 256, "num_heads": 4}'
     assert cli.main(["general-distill", "--student", shape, "--corpus", "a.txt", "b/",
-                     "--max-steps", "7", "--layer-map", "3,6", "--no-jit"]) == 0
+                     "--max-steps", "7", "--layer-map", "3,6", "--no-jit",
+                     "--embeddings-from-teacher"]) == 0
     (args, kwargs), = calls
     assert args[1] == json.loads(shape)
     assert kwargs["corpus"] == ["a.txt", "b/"] and kwargs["max_steps"] == 7
     assert kwargs["layer_map"] == [3, 6] and kwargs["jit_compile"] is False
+    assert kwargs["embeddings_from_teacher"] is True
 
 
 def test_errors_are_messages_not_tracebacks(capsys, tmp_path):

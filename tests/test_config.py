@@ -38,6 +38,7 @@ def test_unknown_key_suggests_the_close_one(tmp_path):
     ({"formulation": "mine"}, "formulation must be 'paper' or 'official'"),
     ({"layer_map": "middle"}, "layer_map must be"),
     ({"student": 4}, "student must be a shape name"),
+    ({"embeddings_from_teacher": "yes"}, "embeddings_from_teacher must be true or false"),
 ])
 def test_bad_values_say_what_to_change(values, message):
     with pytest.raises(ConfigError, match=message):

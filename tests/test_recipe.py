@@ -1,4 +1,5 @@
 import json
+import shutil
 import subprocess
 import sys
 
@@ -198,3 +199,17 @@ def test_a_run_that_never_trained_may_restart_with_new_settings(tmp_path):
     with pytest.raises(recipe.RecipeError, match=r"changed: \['teacher'\]"):
         recipe.open_run(tmp_path / "stage", {"teacher": "other/path"})
     assert recipe.open_run(tmp_path / "stage", {"teacher": "right/path"}) is None
+
+
+def test_a_moved_preset_is_the_same_model_and_an_edited_one_is_not(runs, tmp_path):
+    moved = tmp_path / "elsewhere" / "preset"
+    shutil.copytree(runs["pretrained"], moved)
+    assert recipe.describe_model(str(moved)) == recipe.describe_model(str(runs["pretrained"]))
+    general = recipe.general_distill(
+        str(moved), STUDENT, runs["root"] / "general", corpus="tests/data/corpus",
+        sequence_length=16, max_steps=4, steps_per_checkpoint=2, **FAST,
+    )
+    assert general == runs["general"]
+    with open(moved / "config.json", "a", encoding="utf-8") as file:
+        file.write("\n")
+    assert recipe.describe_model(str(moved)) != recipe.describe_model(str(runs["pretrained"]))

@@ -86,3 +86,39 @@ print(json.dumps({{"class": type(model).__name__,
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     assert loaded["class"] == "BertTextClassifier" and not loaded["tinybert"]
     np.testing.assert_allclose(loaded["logits"], expected, atol=1e-5)
+
+
+def _centered_singular_values(table):
+    table = np.asarray(table, dtype="float64")
+    return np.linalg.svd(table - table.mean(axis=0), compute_uv=False)
+
+
+def test_embeddings_from_teacher_keep_its_main_directions(make_bert):
+    teacher = make_bert(hidden_dim=16, num_classes=2)
+    shape = {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2}
+    student = student_backbone(shape, teacher=teacher, embeddings_from_teacher=True)
+    np.testing.assert_allclose(
+        _centered_singular_values(student.token_embedding.embeddings),
+        _centered_singular_values(teacher.backbone.token_embedding.embeddings)[:8], rtol=1e-4,
+    )
+    same_width = student_backbone(
+        {**shape, "hidden_dim": 16}, teacher=teacher, embeddings_from_teacher=True
+    )
+    for name in ("token_embedding", "segment_embedding"):
+        source = np.asarray(getattr(teacher.backbone, name).embeddings)
+        target = np.asarray(getattr(same_width, name).embeddings)
+        # At the teacher's width the projection is a rotation: every distance is kept.
+        np.testing.assert_allclose(
+            np.linalg.norm(target[:, None] - target[None], axis=-1),
+            np.linalg.norm(source[:, None] - source[None], axis=-1), atol=1e-5,
+        )
+    random = student_backbone(shape, teacher=teacher)
+    assert not np.allclose(random.token_embedding.embeddings, student.token_embedding.embeddings)
+
+
+def test_embeddings_from_teacher_errors(make_bert):
+    shape = {"num_layers": 1, "hidden_dim": 16, "intermediate_dim": 16, "num_heads": 2}
+    with pytest.raises(ValueError, match="needs the teacher"):
+        student_backbone(shape, vocabulary_size=100, embeddings_from_teacher=True)
+    with pytest.raises(ValueError, match="no wider than it"):
+        student_backbone(shape, teacher=make_bert(hidden_dim=8), embeddings_from_teacher=True)

@@ -24,6 +24,15 @@ class ConfigError(ValueError):
     """
 
 
+# The RecipeConfig fields that `recipe.task_distill` (and the `task-distill` command) take under
+# the same names.
+TASK_DISTILL_FIELDS = (
+    "augmented_train", "intermediate_epochs", "intermediate_learning_rate", "prediction_epochs",
+    "prediction_learning_rate", "warmup_fraction", "sequence_length", "layer_map", "temperature",
+    "formulation", "min_teacher_margin", "embeddings_from_teacher",
+)
+
+
 @dataclasses.dataclass
 class RecipeConfig:
     """Every setting of the two-stage TinyBERT recipe, with the paper's values as defaults.
@@ -68,6 +77,9 @@ class RecipeConfig:
         formulation: `"paper"` or `"official"` loss averaging.
         min_teacher_margin: the teacher must beat the best constant predictor on dev by this
             much (in the task's main metric) before task distillation starts; `None` skips it.
+        embeddings_from_teacher: start a random student from the teacher's embeddings projected
+            to its width (`students.project_teacher_embeddings`; not in the paper, it helps a
+            short general distillation).
 
     Example:
     ```python
@@ -105,6 +117,7 @@ class RecipeConfig:
     temperature: float = 1.0
     formulation: str = "paper"
     min_teacher_margin: float = 0.05
+    embeddings_from_teacher: bool = False
 
     def __post_init__(self):
         for name in ("task", "teacher", "output_dir", "formulation"):
@@ -127,6 +140,9 @@ class RecipeConfig:
             if getattr(self, name) is not None:
                 _check_number(self, name, minimum=1, integer=True)
         _check_number(self, "seed", minimum=0, integer=True)
+        for name in ("jit_compile", "embeddings_from_teacher"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false; got {getattr(self, name)!r}.")
         for name in ("teacher_epochs", "intermediate_epochs", "prediction_epochs",
                      "general_epochs"):
             _check_number(self, name, minimum=0)

@@ -30,6 +30,8 @@ import tensorflow as tf
 
 from tinybert_keras import data as data_lib
 from tinybert_keras import evaluation
+from tinybert_keras.config import TASK_DISTILL_FIELDS
+from tinybert_keras.data import registry
 from tinybert_keras.distiller import Distiller
 from tinybert_keras.schedules import WarmupLinearDecay
 from tinybert_keras.students import STUDENT_CONFIGS
@@ -342,7 +344,7 @@ def finetune(model, data, output_dir, *, tokenizer=None, epochs=3.0, learning_ra
     task = data.task
     sequence_length = sequence_length or task.sequence_length
     settings = {
-        "stage": "finetune", "model": _describe(model),
+        "stage": "finetune", "model": describe_model(model),
         "data": _data_settings(data), "epochs": epochs, "learning_rate": learning_rate,
         "warmup_fraction": warmup_fraction, "batch_size": batch_size,
         "sequence_length": sequence_length, "seed": seed,
@@ -394,7 +396,7 @@ def finetune(model, data, output_dir, *, tokenizer=None, epochs=3.0, learning_ra
     })
 
 
-def build_student(student, teacher, seed=0):
+def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
     """A student backbone: random from a shape, or loaded from a preset (e.g. a general TinyBERT).
 
     Args:
@@ -402,6 +404,8 @@ def build_student(student, teacher, seed=0):
             preset (name, directory, `hf://...`), or a `BertBackbone` (returned as is).
         teacher: the teacher model whose vocabulary and sequence length a random student takes.
         seed: seeds a random student's weights.
+        embeddings_from_teacher: give a random student the teacher's embeddings projected to
+            its width (`tinybert_keras.students.project_teacher_embeddings`).
 
     Returns:
         A `keras_hub.models.BertBackbone`.
@@ -414,20 +418,38 @@ def build_student(student, teacher, seed=0):
     """
     keras.utils.set_random_seed(seed)
     if isinstance(student, dict) or student in STUDENT_CONFIGS:
-        return student_backbone(student, teacher=teacher)
+        return student_backbone(
+            student, teacher=teacher, embeddings_from_teacher=embeddings_from_teacher
+        )
     if isinstance(student, str):
         return keras_hub.models.BertBackbone.from_preset(student)
     return student
 
 
-def _describe(model):
-    return model if isinstance(model, (str, dict)) else model.get_config()
+def describe_model(model):
+    """What decides a model argument's result, for a stage's `run.json` and cache keys.
+
+    Args:
+        model: a preset name or handle, a local directory (named by its content, see
+            `tinybert_keras.data.registry.preset_identity`), a shape dict, or a Keras model.
+
+    Returns:
+        A JSON-ready value: the name, the directory's identity, the dict, or the model's config.
+
+    Example:
+    ```python
+    describe_model("bert_base_en_uncased")  # "bert_base_en_uncased"
+    ```
+    """
+    if isinstance(model, str):
+        return registry.preset_identity(model)
+    return model if isinstance(model, dict) else model.get_config()
 
 
 def general_distill(teacher, student, output_dir, *, corpus=None, epochs=1.0, max_steps=None,
                     learning_rate=1e-4, sequence_length=128, batch_size=32, layer_map="uniform",
-                    formulation="paper", seed=0, jit_compile=True, steps_per_checkpoint=200,
-                    strategy=None, verbose="auto"):
+                    formulation="paper", embeddings_from_teacher=False, seed=0,
+                    jit_compile=True, steps_per_checkpoint=200, strategy=None, verbose="auto"):
     """General distillation: a student learns a pre-trained teacher's layers on plain text.
 
     Embedding, attention and hidden-state losses only, on packed corpus sequences, with a
@@ -449,6 +471,8 @@ def general_distill(teacher, student, output_dir, *, corpus=None, epochs=1.0, ma
         batch_size: sequences per step.
         layer_map: `"uniform"`, `"top"`, `"bottom"` or a list of teacher layers.
         formulation: `"paper"` or `"official"` loss averaging.
+        embeddings_from_teacher: start a random student from the teacher's embeddings projected
+            to its width (not in the paper; helps when general distillation is short).
         seed: seeds the student's initialisation.
         jit_compile: XLA-compile the train step.
         steps_per_checkpoint: steps between backups.
@@ -466,11 +490,13 @@ def general_distill(teacher, student, output_dir, *, corpus=None, epochs=1.0, ma
     ```
     """
     settings = {
-        "stage": "general", "teacher": teacher, "student": _describe(student),
+        "stage": "general", "teacher": describe_model(teacher),
+        "student": describe_model(student),
         "corpus": corpus, "epochs": epochs, "max_steps": max_steps,
         "learning_rate": learning_rate, "sequence_length": sequence_length,
         "batch_size": batch_size, "layer_map": layer_map, "formulation": formulation,
-        "seed": seed, "steps_per_checkpoint": steps_per_checkpoint,
+        "embeddings_from_teacher": embeddings_from_teacher, "seed": seed,
+        "steps_per_checkpoint": steps_per_checkpoint,
     }
     finished = open_run(output_dir, settings)
     if finished is not None:
@@ -485,7 +511,7 @@ def general_distill(teacher, student, output_dir, *, corpus=None, epochs=1.0, ma
     strategy = strategy or default_strategy()
     with strategy.scope():
         teacher_model = keras_hub.models.Backbone.from_preset(teacher)
-        student_model = build_student(student, teacher_model, seed)
+        student_model = build_student(student, teacher_model, seed, embeddings_from_teacher)
         data_lib.check_same_vocabulary(tokenizer, student_model, names=("tokenizer", "student"))
         distiller = Distiller(
             teacher_model, student_model, stage="general", layer_map=layer_map,
@@ -614,7 +640,8 @@ def task_distill(teacher, student, data, output_dir, *, augmented_train=None,
                  intermediate_epochs=20.0, intermediate_learning_rate=5e-5, prediction_epochs=3.0,
                  prediction_learning_rate=3e-5, warmup_fraction=0.1, batch_size=32,
                  sequence_length=None, layer_map="uniform", temperature=1.0, formulation="paper",
-                 min_teacher_margin=0.05, seed=0, jit_compile=True, steps_per_checkpoint=None,
+                 min_teacher_margin=0.05, embeddings_from_teacher=False, seed=0,
+                 jit_compile=True, steps_per_checkpoint=None,
                  dataset_options=None, strategy=None, verbose="auto"):
     """Task distillation: intermediate layers, then the prediction layer, best dev kept.
 
@@ -644,6 +671,8 @@ def task_distill(teacher, student, data, output_dir, *, augmented_train=None,
         temperature: the prediction loss's temperature.
         formulation: `"paper"` or `"official"` loss averaging.
         min_teacher_margin: see `check_teacher`; `None` skips the check.
+        embeddings_from_teacher: start a random student (a shape) from the teacher's embeddings
+            projected to its width.
         seed: seeds initialisation, dropout and shuffling.
         jit_compile: XLA-compile the train steps.
         steps_per_checkpoint: steps between backups (and dev scores in phase 2); `None` is one
@@ -665,7 +694,8 @@ def task_distill(teacher, student, data, output_dir, *, augmented_train=None,
     task = data.task
     sequence_length = sequence_length or task.sequence_length
     settings = {
-        "stage": "task", "teacher": teacher, "student": _describe(student),
+        "stage": "task", "teacher": describe_model(teacher),
+        "student": describe_model(student),
         "data": _data_settings(data), "augmented_train": augmented_train,
         "intermediate_epochs": intermediate_epochs,
         "intermediate_learning_rate": intermediate_learning_rate,
@@ -673,7 +703,8 @@ def task_distill(teacher, student, data, output_dir, *, augmented_train=None,
         "prediction_learning_rate": prediction_learning_rate,
         "warmup_fraction": warmup_fraction, "batch_size": batch_size,
         "sequence_length": sequence_length, "layer_map": layer_map, "temperature": temperature,
-        "formulation": formulation, "seed": seed, "steps_per_checkpoint": steps_per_checkpoint,
+        "formulation": formulation, "embeddings_from_teacher": embeddings_from_teacher,
+        "seed": seed, "steps_per_checkpoint": steps_per_checkpoint,
     }
     finished = open_run(output_dir, settings)
     if finished is not None:
@@ -705,7 +736,7 @@ def task_distill(teacher, student, data, output_dir, *, augmented_train=None,
     )
     print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
     with strategy.scope():
-        backbone = build_student(student, teacher_model, seed)
+        backbone = build_student(student, teacher_model, seed, embeddings_from_teacher)
         data_lib.check_same_vocabulary(tokenizer, backbone, names=("teacher", "student"))
         classifier = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
@@ -844,18 +875,13 @@ def run_recipe(config, verbose="auto"):
             epochs=config.general_epochs, max_steps=config.general_max_steps,
             learning_rate=config.general_learning_rate,
             sequence_length=config.general_sequence_length, layer_map=config.layer_map,
-            formulation=config.formulation, **common,
+            formulation=config.formulation, embeddings_from_teacher=config.embeddings_from_teacher,
+            **common,
         )
         student = general["preset"]
     task = task_distill(
-        teacher["preset"], student, data, root / "task", augmented_train=config.augmented_train,
-        intermediate_epochs=config.intermediate_epochs,
-        intermediate_learning_rate=config.intermediate_learning_rate,
-        prediction_epochs=config.prediction_epochs,
-        prediction_learning_rate=config.prediction_learning_rate,
-        warmup_fraction=config.warmup_fraction, sequence_length=config.sequence_length,
-        layer_map=config.layer_map, temperature=config.temperature,
-        formulation=config.formulation, min_teacher_margin=config.min_teacher_margin, **common,
+        teacher["preset"], student, data, root / "task",
+        **{name: getattr(config, name) for name in TASK_DISTILL_FIELDS}, **common,
     )
     rows, table = evaluate_presets(
         {"teacher": teacher["preset"], "student": task["preset"]}, data,

