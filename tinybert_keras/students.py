@@ -108,7 +108,8 @@ def project_teacher_embeddings(student, teacher):
         vocabulary_size=100)
     student = student_backbone(
         {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2},
-        teacher=teacher, embeddings_from_teacher=True)
+        teacher=teacher)
+    project_teacher_embeddings(student, teacher)
     ```
     """
     teacher = getattr(teacher, "backbone", teacher)
