@@ -213,3 +213,11 @@ def test_a_moved_preset_is_the_same_model_and_an_edited_one_is_not(runs, tmp_pat
     with open(moved / "config.json", "a", encoding="utf-8") as file:
         file.write("\n")
     assert recipe.describe_model(str(moved)) != recipe.describe_model(str(runs["pretrained"]))
+
+
+def test_a_model_object_is_described_by_its_config_not_its_automatic_name(runs):
+    teacher = keras_hub.models.Backbone.from_preset(runs["pretrained"])
+    first = recipe.build_student(STUDENT, teacher)
+    second = recipe.build_student(STUDENT, teacher)
+    assert first.name != second.name
+    assert recipe.describe_model(first) == recipe.describe_model(second)

@@ -434,7 +434,8 @@ def describe_model(model):
             `tinybert_keras.data.registry.preset_identity`), a shape dict, or a Keras model.
 
     Returns:
-        A JSON-ready value: the name, the directory's identity, the dict, or the model's config.
+        A JSON-ready value: the name, the directory's identity, the dict, or the model's config
+        without its automatic name (which counts the models built before it in the process).
 
     Example:
     ```python
@@ -443,7 +444,11 @@ def describe_model(model):
     """
     if isinstance(model, str):
         return registry.preset_identity(model)
-    return model if isinstance(model, dict) else model.get_config()
+    if isinstance(model, dict):
+        return model
+    config = model.get_config()
+    config.pop("name", None)
+    return config
 
 
 def general_distill(teacher, student, output_dir, *, corpus=None, epochs=1.0, max_steps=None,
