@@ -119,8 +119,9 @@ def project_teacher_embeddings(student, teacher):
                      student.position_embedding.position_embeddings),
         "segment": (teacher.segment_embedding.embeddings, student.segment_embedding.embeddings),
     }
+    wider = student.hidden_dim > teacher.hidden_dim
     for name, (source, target) in tables.items():
-        if source.shape[0] != target.shape[0] or student.hidden_dim > teacher.hidden_dim:
+        if wider or source.shape[0] != target.shape[0]:
             raise ValueError(
                 f"The student's {name} embeddings {tuple(target.shape)} cannot take a projection "
                 f"of the teacher's {tuple(source.shape)}: build the student from this teacher "
