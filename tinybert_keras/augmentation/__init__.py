@@ -4,8 +4,8 @@ from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.augmenter import split_words
 from tinybert_keras.augmentation.command import NUM_AUGMENTATIONS_PER_TASK
 from tinybert_keras.augmentation.mlm_candidates import MLMCandidates
-from tinybert_keras.augmentation.mlm_head import offline_mlm_preset
-from tinybert_keras.augmentation.mlm_head import train_mlm_head
+from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
+from tinybert_keras.augmentation.masked_lm import train_masked_lm
 from tinybert_keras.augmentation.news_corpus import news_sentences
 from tinybert_keras.augmentation.stopwords import ENGLISH_STOPWORDS
 from tinybert_keras.augmentation.word_vectors import WordVectors
