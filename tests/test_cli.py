@@ -91,10 +91,14 @@ def test_run_chains_the_stages(monkeypatch, tmp_path):
     monkeypatch.setattr(recipe, "evaluate_presets", lambda presets, data, **kwargs: (
         {"presets": presets}, "TABLE"))
     monkeypatch.setattr(recipe, "_task_data", lambda name, options: name)
-    config = RecipeConfig(task="rotten_tomatoes", output_dir=str(tmp_path), general_epochs=0.5)
+    config = RecipeConfig(task="rotten_tomatoes", output_dir=str(tmp_path), general_epochs=0.5,
+                          embeddings_from_teacher=True)
     report = recipe.run_recipe(config)
     assert calls["general_distill"][0][0][:2] == ("bert_base_en_uncased", "tinybert_4")
     assert calls["task_distill"][0][0][:2] == ("finetune/preset", "general_distill/preset")
+    # The stage that builds the random student takes the option; the next one gets a preset.
+    assert calls["general_distill"][0][1]["embeddings_from_teacher"] is True
+    assert calls["task_distill"][0][1]["embeddings_from_teacher"] is False
     assert report["rows"] == {"presets": {"teacher": "finetune/preset",
                                           "student": "task_distill/preset"}}
     assert json.loads((tmp_path / "report.json").read_text())["table"] == "TABLE"

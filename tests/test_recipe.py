@@ -221,3 +221,9 @@ def test_a_model_object_is_described_by_its_config_not_its_automatic_name(runs):
     second = recipe.build_student(STUDENT, teacher)
     assert first.name != second.name
     assert recipe.describe_model(first) == recipe.describe_model(second)
+
+
+def test_embeddings_from_teacher_refuses_a_student_that_has_embeddings(runs):
+    teacher = keras_hub.models.Backbone.from_preset(runs["pretrained"])
+    with pytest.raises(ValueError, match="already has trained embeddings"):
+        recipe.build_student(runs["general"]["preset"], teacher, embeddings_from_teacher=True)

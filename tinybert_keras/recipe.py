@@ -410,6 +410,9 @@ def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
     Returns:
         A `keras_hub.models.BertBackbone`.
 
+    Raises:
+        ValueError: if `embeddings_from_teacher` is set for a preset or model student.
+
     Example:
     ```python
     teacher = keras_hub.models.BertBackbone.from_preset("bert_base_en_uncased")
@@ -420,6 +423,12 @@ def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
     if isinstance(student, dict) or student in STUDENT_CONFIGS:
         return student_backbone(
             student, teacher=teacher, embeddings_from_teacher=embeddings_from_teacher
+        )
+    if embeddings_from_teacher:
+        raise ValueError(
+            "embeddings_from_teacher starts a random student built from a shape; the student "
+            f"{student if isinstance(student, str) else student.name!r} already has trained "
+            "embeddings. Drop the option, or pass a shape."
         )
     if isinstance(student, str):
         return keras_hub.models.BertBackbone.from_preset(student)
@@ -884,10 +893,11 @@ def run_recipe(config, verbose="auto"):
             **common,
         )
         student = general["preset"]
-    task = task_distill(
-        teacher["preset"], student, data, root / "task",
-        **{name: getattr(config, name) for name in TASK_DISTILL_FIELDS}, **common,
-    )
+    options = {name: getattr(config, name) for name in TASK_DISTILL_FIELDS}
+    if general is not None:
+        # The general stage built the random student, so its embeddings came from the teacher.
+        options["embeddings_from_teacher"] = False
+    task = task_distill(teacher["preset"], student, data, root / "task", **options, **common)
     rows, table = evaluate_presets(
         {"teacher": teacher["preset"], "student": task["preset"]}, data,
         batch_size=config.batch_size, sequence_length=config.sequence_length,
