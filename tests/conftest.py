@@ -42,3 +42,18 @@ def batch():
     x = {"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask}
     y = rng.integers(0, 3, (8,)).astype("int32")
     return x, y
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    """An empty tinybert-keras cache that still reaches the downloaded wheels and their files."""
+    from tinybert_keras.data import registry
+
+    shared = registry.cache_dir()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in ("wheels", "packages"):
+        (shared / name).mkdir(parents=True, exist_ok=True)
+        (cache / name).symlink_to(shared / name)
+    monkeypatch.setenv(registry.CACHE_ENV, str(cache))
+    return cache

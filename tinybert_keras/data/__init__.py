@@ -2,13 +2,13 @@
 
 from tinybert_keras.data.catalog import load_dataset
 from tinybert_keras.data.corpus import corpus_sentences, split_sentences, text_corpus_dataset
-from tinybert_keras.data.custom import from_dataframe, from_lists, load_csv, load_jsonl, load_tsv
+from tinybert_keras.data.custom import from_dataframe, from_lists
+from tinybert_keras.data.files import load_files
 from tinybert_keras.data.glue import GLUE_TASKS, glue_task, load_glue
 from tinybert_keras.data.metrics import (
     BinaryF1,
     MatthewsCorrelation,
-    PearsonCorrelation,
-    SpearmanCorrelation,
+    Correlation,
     TaskAccuracy,
     evaluate,
     metrics_for,
@@ -16,10 +16,6 @@ from tinybert_keras.data.metrics import (
 from tinybert_keras.data.offline import (
     OFFLINE_DATASETS,
     load_offline,
-    load_rotten_tomatoes,
-    load_sms_spam,
-    load_trec,
-    load_vader_movies,
 )
 from tinybert_keras.data.preprocessing import (
     check_same_vocabulary,

@@ -26,5 +26,5 @@ def load_dataset(name, **kwargs):
         return load_glue(name, **kwargs)
     raise ValueError(
         f"Unknown dataset {name!r}; choose a GLUE task {GLUE_TASKS} or an offline dataset "
-        f"{OFFLINE_DATASETS}, or load your own files with load_csv / load_tsv / load_jsonl."
+        f"{OFFLINE_DATASETS}, or load your own CSV, TSV or JSONL files with load_files."
     )

@@ -1,14 +1,10 @@
-"""Custom tasks from CSV, TSV and JSON-lines files, DataFrames and Python lists.
+"""Custom tasks from records: rows of named columns from files (`files`), DataFrames or lists.
 
 The user names the text column(s) and the label column. Labels may be strings or integers; the
 class names are given (`label_names=`, in the teacher's output order) or inferred from the train
 split (sorted, numerically when they are all integers). Every problem is reported as a
 `DataError` naming the file, line and column, before any training starts.
 """
-
-import csv
-import json
-import pathlib
 
 import numpy as np
 
@@ -168,232 +164,6 @@ def build_task_data(split_records, sources, *, name, text_columns, label_column,
     return TaskData(task, splits)
 
 
-def decoded_lines(path, encoding="utf-8"):
-    """Yields the lines of a text file, decoded one at a time so errors name the exact line.
-
-    Args:
-        path: the file.
-        encoding: its text encoding.
-
-    Yields:
-        Each line as a `str`, line ending included.
-
-    Raises:
-        DataError: if a line cannot be decoded.
-
-    Example:
-    ```python
-    first = next(decoded_lines("train.csv"))
-    ```
-    """
-    with open(path, "rb") as file:
-        for number, raw in enumerate(file, start=1):
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as error:
-                raise DataError(
-                    f"byte {error.start} is not valid {encoding}; re-save the file as {encoding} "
-                    "or pass the right encoding=.",
-                    path, number,
-                ) from None
-            yield text.lstrip("\ufeff") if number == 1 else text
-
-
-def read_delimited(path, delimiter, encoding="utf-8", quoting=csv.QUOTE_MINIMAL, fieldnames=None):
-    """Yields `(line, row dict)` from a delimited file with a header row.
-
-    Args:
-        path: the file.
-        delimiter: `","` or `"\\t"`.
-        encoding: the text encoding.
-        quoting: a `csv` quoting constant.
-        fieldnames: column names for a file without a header row.
-
-    Yields:
-        `(line_number, dict)` for each row.
-
-    Example:
-    ```python
-    for line, row in read_delimited("train.csv", ","):
-        print(line, row)
-    ```
-    """
-    reader = csv.DictReader(
-        decoded_lines(path, encoding), fieldnames=fieldnames, delimiter=delimiter, quoting=quoting
-    )
-    for row in reader:
-        yield reader.line_num, row
-
-
-def _read_jsonl(path, encoding):
-    for number, text in enumerate(decoded_lines(path, encoding), start=1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise DataError(f"invalid JSON ({error.msg}).", path, number) from None
-        if not isinstance(row, dict):
-            raise DataError(f"expected a JSON object, got {type(row).__name__}.", path, number)
-        yield number, row
-
-
-def read_file_records(path, text_columns, label_column, encoding="utf-8"):
-    """Reads `(text, raw_label, line)` records from a CSV, TSV or JSONL file, labels untouched.
-
-    The format follows the suffix: `.csv` (quoted CSV), `.jsonl` / `.json` (one object a line),
-    anything else tab-separated with unquoted fields. All have named columns.
-
-    Args:
-        path: the file.
-        text_columns: one or two column names.
-        label_column: the label column name.
-        encoding: the file's text encoding.
-
-    Returns:
-        A list of `(text or (text_a, text_b), raw_label, line)` tuples, as `read_records`.
-
-    Example:
-    ```python
-    records = read_file_records("train.tsv", ("sentence",), "label")
-    ```
-    """
-    suffix = pathlib.Path(path).suffix
-    if suffix == ".csv":
-        rows = read_delimited(path, ",", encoding)
-    elif suffix in (".jsonl", ".json"):
-        rows = _read_jsonl(path, encoding)
-    else:
-        rows = read_delimited(path, "\t", encoding, quoting=csv.QUOTE_NONE)
-    text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
-    return read_records(rows, path, text_columns, label_column)
-
-
-def _load(read, files, text_columns, label_column, name, **task_kwargs):
-    paths = {split: path for split, path in zip(SPLITS, files) if path is not None}
-    text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
-    records = {
-        split: read_records(read(path), path, text_columns, label_column)
-        for split, path in paths.items()
-    }
-    return build_task_data(
-        records, paths, name=name or pathlib.Path(paths["train"]).parent.name or "custom",
-        text_columns=text_columns, label_column=label_column, **task_kwargs,
-    )
-
-
-def load_csv(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
-             regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
-    """Loads a custom task from CSV files with a header row.
-
-    Args:
-        train: the train file.
-        dev: optional dev file.
-        test: optional labelled test file.
-        text_columns: the text column name, or two names for a sentence-pair task.
-        label_column: the label column name.
-        label_names: class names in class-id order (the teacher's output order); `None` infers
-            them from the train file (sorted; numerically if they are integers).
-        regression: whether the labels are real-valued scores.
-        name: the task name; defaults to the train file's folder name.
-        metrics: metric names, see `Task`.
-        sequence_length: see `Task` (64 single, 128 pairs by default).
-        encoding: the files' text encoding.
-
-    Returns:
-        A `TaskData` with splits "train" and, if given, "dev" and "test".
-
-    Raises:
-        DataError: naming the file, line and column of a missing column, an empty file, an
-            unknown or inconsistent label, an undecodable line, or a dev label missing from train.
-
-    Example:
-    ```python
-    data = load_csv("reviews/train.csv", "reviews/dev.csv", text_columns="review",
-                    label_column="stars", label_names=("1", "2", "3", "4", "5"))
-    ```
-    """
-    return _load(
-        lambda path: read_delimited(path, ",", encoding), (train, dev, test), text_columns,
-        label_column, name, label_names=label_names, regression=regression, metrics=metrics,
-        sequence_length=sequence_length,
-    )
-
-
-def load_tsv(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
-             regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
-    """Loads a custom task from tab-separated files with a header row.
-
-    Fields are not quoted (a tab cannot occur inside a field), as in GLUE's files, so quote
-    characters in the text are kept as they are.
-
-    Args:
-        train: the train file.
-        dev: optional dev file.
-        test: optional labelled test file.
-        text_columns: the text column name, or two names for a sentence-pair task.
-        label_column: the label column name.
-        label_names: class names in class-id order; `None` infers them from the train file.
-        regression: whether the labels are real-valued scores.
-        name: the task name; defaults to the train file's folder name.
-        metrics: metric names, see `Task`.
-        sequence_length: see `Task`.
-        encoding: the files' text encoding.
-
-    Returns:
-        A `TaskData`.
-
-    Raises:
-        DataError: as for `load_csv`.
-
-    Example:
-    ```python
-    data = load_tsv("nli/train.tsv", "nli/dev.tsv", text_columns=("premise", "hypothesis"),
-                    label_column="label")
-    ```
-    """
-    return _load(
-        lambda path: read_delimited(path, "\t", encoding, csv.QUOTE_NONE), (train, dev, test),
-        text_columns, label_column, name, label_names=label_names, regression=regression,
-        metrics=metrics, sequence_length=sequence_length,
-    )
-
-
-def load_jsonl(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
-               regression=False, name=None, metrics=None, sequence_length=None, encoding="utf-8"):
-    """Loads a custom task from JSON-lines files (one JSON object per line).
-
-    Args:
-        train: the train file.
-        dev: optional dev file.
-        test: optional labelled test file.
-        text_columns: the text key, or two keys for a sentence-pair task.
-        label_column: the label key; values may be strings or integers.
-        label_names: class names in class-id order; `None` infers them from the train file.
-        regression: whether the labels are real-valued scores.
-        name: the task name; defaults to the train file's folder name.
-        metrics: metric names, see `Task`.
-        sequence_length: see `Task`.
-        encoding: the files' text encoding.
-
-    Returns:
-        A `TaskData`.
-
-    Raises:
-        DataError: as for `load_csv`, and for a line that is not a JSON object.
-
-    Example:
-    ```python
-    data = load_jsonl("intents/train.jsonl", text_columns="utterance", label_column="intent")
-    ```
-    """
-    return _load(
-        lambda path: _read_jsonl(path, encoding), (train, dev, test), text_columns, label_column,
-        name, label_names=label_names, regression=regression, metrics=metrics,
-        sequence_length=sequence_length,
-    )
-
-
 def from_dataframe(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
                    regression=False, name="custom", metrics=None, sequence_length=None):
     """Builds a custom task from pandas DataFrames (or anything with `to_dict("records")`).
@@ -439,8 +209,7 @@ def from_dataframe(train, dev=None, test=None, *, text_columns, label_column, la
     )
 
 
-def from_lists(train, dev=None, test=None, *, label_names=None, regression=False,
-               name="custom", metrics=None, sequence_length=None):
+def from_lists(train, dev=None, test=None, **options):
     """Builds a custom task from Python lists.
 
     Args:
@@ -448,11 +217,8 @@ def from_lists(train, dev=None, test=None, *, label_names=None, regression=False
             sentence-pair task; labels are class names, class ids or (regression) numbers.
         dev: optional `(texts, labels)`.
         test: optional `(texts, labels)`.
-        label_names: class names in class-id order; `None` infers them from `train`.
-        regression: whether the labels are real-valued scores.
-        name: the task name.
-        metrics: metric names, see `Task`.
-        sequence_length: see `Task`.
+        **options: `label_names`, `regression`, `name` (default `"custom"`), `metrics` and
+            `sequence_length`, as for `from_dataframe`.
 
     Returns:
         A `TaskData`.
@@ -476,8 +242,7 @@ def from_lists(train, dev=None, test=None, *, label_names=None, regression=False
             for row, (text, label) in enumerate(zip(texts, labels), start=1)
         )
         records[split] = read_records(rows, sources[split], text_columns, "label")
+    options.setdefault("name", "custom")
     return build_task_data(
-        records, sources, name=name, text_columns=text_columns, label_column="label",
-        label_names=label_names, regression=regression, metrics=metrics,
-        sequence_length=sequence_length,
+        records, sources, text_columns=text_columns, label_column="label", **options
     )

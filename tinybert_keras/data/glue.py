@@ -11,7 +11,8 @@ import csv
 import dataclasses
 import pathlib
 
-from tinybert_keras.data.custom import build_task_data, read_delimited, read_records
+from tinybert_keras.data.custom import build_task_data, read_records
+from tinybert_keras.data.files import read_delimited
 from tinybert_keras.data.tasks import DataError, Task
 
 

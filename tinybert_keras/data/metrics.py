@@ -57,8 +57,8 @@ class TaskAccuracy(_ConfusionMetric):
     """Accuracy from logits (argmax), exact over the dataset.
 
     Args:
-        num_classes: the number of classes.
-        name: the metric name.
+        num_classes: the number of classes (the logits' last dimension).
+        name: the metric name, `"accuracy"` by default as Keras' own.
         dtype: the result dtype.
 
     Example:
@@ -113,15 +113,16 @@ class MatthewsCorrelation(_ConfusionMetric):
     """Matthews correlation coefficient (GLUE's CoLA metric); the multi-class R_K for C > 2.
 
     Args:
-        num_classes: the number of classes.
-        name: the metric name.
+        num_classes: the number of classes; 2 gives the binary MCC.
+        name: the metric name, as in `Task.metrics`.
         dtype: the result dtype.
 
     Example:
     ```python
     metric = MatthewsCorrelation()
-    metric.update_state([1, 0, 1, 0], [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    print(float(metric.result()))  # 0.577...
+    labels, logits = [1, 0, 1, 0], [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
+    metric.update_state(labels, logits)
+    round(float(metric.result()), 3)  # 0.577
     ```
     """
 
@@ -140,11 +141,40 @@ class MatthewsCorrelation(_ConfusionMetric):
         return _safe_divide(numerator, denominator)
 
 
-class _BufferedCorrelation(keras.metrics.Metric):
-    """Keeps up to `capacity` (prediction, target) pairs and correlates them in `result()`."""
+def _average_ranks(values, valid):
+    """1-based ranks of the valid entries, ties sharing their average rank (as scipy's)."""
+    ordered = ops.sort(ops.where(valid, values, float("inf")))
+    below = ops.cast(ops.searchsorted(ordered, values, side="left"), "float32")
+    up_to = ops.cast(ops.searchsorted(ordered, values, side="right"), "float32")
+    return (below + up_to + 1.0) / 2.0
 
-    def __init__(self, capacity=65536, name=None, dtype=None):
-        super().__init__(name=name, dtype=dtype)
+
+@keras.saving.register_keras_serializable(package="tinybert_keras")
+class Correlation(keras.metrics.Metric):
+    """Pearson or Spearman correlation over the whole dataset (GLUE's STS-B).
+
+    Keeps up to `capacity` (prediction, target) pairs and correlates them in `result()`;
+    Spearman ranks them first, ties sharing their average rank. `y_pred` is `[B]` or `[B, 1]`.
+
+    Args:
+        method: `"pearson"` or `"spearman"`.
+        capacity: the most examples it can hold between resets (past it, `result()` is NaN).
+        name: the metric name; defaults to `method`.
+        dtype: the result dtype.
+
+    Example:
+    ```python
+    metric = Correlation("spearman")
+    metric.update_state([1.0, 2.0, 3.0], [0.1, 0.5, 0.4])
+    print(float(metric.result()))  # 0.5
+    ```
+    """
+
+    def __init__(self, method="pearson", capacity=65536, name=None, dtype=None):
+        if method not in ("pearson", "spearman"):
+            raise ValueError(f"method must be 'pearson' or 'spearman'; got {method!r}.")
+        super().__init__(name=name or method, dtype=dtype)
+        self.method = method
         self.capacity = capacity
         self.predictions = self.add_variable(
             shape=(capacity,), initializer="zeros", dtype="float32", name="predictions"
@@ -156,7 +186,7 @@ class _BufferedCorrelation(keras.metrics.Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if sample_weight is not None:
-            raise ValueError(f"{type(self).__name__} does not support sample weights.")
+            raise ValueError("Correlation does not support sample weights.")
         y_true = ops.cast(ops.reshape(y_true, (-1,)), "float32")
         y_pred = ops.cast(ops.reshape(y_pred, (-1,)), "float32")
         # Past capacity the write index is clamped; result() then reports NaN.
@@ -169,78 +199,20 @@ class _BufferedCorrelation(keras.metrics.Metric):
         for variable in self.variables:
             variable.assign(ops.zeros_like(variable))
 
-    def _valid(self):
-        return ops.arange(self.capacity) < self.count
-
-    def _pearson(self, x, y):
-        valid = ops.cast(self._valid(), "float32")
-        n = ops.maximum(ops.sum(valid), 1.0)
-        x = (x - ops.sum(x * valid) / n) * valid
-        y = (y - ops.sum(y * valid) / n) * valid
+    def result(self):
+        valid = ops.arange(self.capacity) < self.count
+        x, y = self.predictions, self.targets
+        if self.method == "spearman":
+            x, y = _average_ranks(x, valid), _average_ranks(y, valid)
+        weights = ops.cast(valid, "float32")
+        n = ops.maximum(ops.sum(weights), 1.0)
+        x = (x - ops.sum(x * weights) / n) * weights
+        y = (y - ops.sum(y * weights) / n) * weights
         value = _safe_divide(ops.sum(x * y), ops.sqrt(ops.sum(x * x) * ops.sum(y * y)))
         return ops.where(self.count > self.capacity, float("nan"), value)
 
     def get_config(self):
-        return {**super().get_config(), "capacity": self.capacity}
-
-
-@keras.saving.register_keras_serializable(package="tinybert_keras")
-class PearsonCorrelation(_BufferedCorrelation):
-    """Pearson correlation over the whole dataset (GLUE's STS-B); `y_pred` `[B]` or `[B, 1]`.
-
-    Args:
-        capacity: the most examples it can hold between resets.
-        name: the metric name.
-        dtype: the result dtype.
-
-    Example:
-    ```python
-    metric = PearsonCorrelation()
-    metric.update_state([1.0, 2.0, 3.0], [[1.1], [1.9], [3.2]])
-    print(float(metric.result()))
-    ```
-    """
-
-    def __init__(self, capacity=65536, name="pearson", dtype=None):
-        super().__init__(capacity, name, dtype)
-
-    def result(self):
-        return self._pearson(self.predictions, self.targets)
-
-
-def _average_ranks(values, valid):
-    """1-based ranks of the valid entries, ties sharing their average rank (as scipy's)."""
-    ordered = ops.sort(ops.where(valid, values, float("inf")))
-    below = ops.cast(ops.searchsorted(ordered, values, side="left"), "float32")
-    up_to = ops.cast(ops.searchsorted(ordered, values, side="right"), "float32")
-    return (below + up_to + 1.0) / 2.0
-
-
-@keras.saving.register_keras_serializable(package="tinybert_keras")
-class SpearmanCorrelation(_BufferedCorrelation):
-    """Spearman rank correlation over the whole dataset (GLUE's STS-B), ties averaged.
-
-    Args:
-        capacity: the most examples it can hold between resets.
-        name: the metric name.
-        dtype: the result dtype.
-
-    Example:
-    ```python
-    metric = SpearmanCorrelation()
-    metric.update_state([1.0, 2.0, 3.0], [0.1, 0.5, 0.4])
-    print(float(metric.result()))  # 0.5
-    ```
-    """
-
-    def __init__(self, capacity=65536, name="spearman", dtype=None):
-        super().__init__(capacity, name, dtype)
-
-    def result(self):
-        valid = self._valid()
-        return self._pearson(
-            _average_ranks(self.predictions, valid), _average_ranks(self.targets, valid)
-        )
+        return {**super().get_config(), "method": self.method, "capacity": self.capacity}
 
 
 def metrics_for(task, capacity=65536):
@@ -265,8 +237,8 @@ def metrics_for(task, capacity=65536):
         "accuracy": lambda: TaskAccuracy(task.num_classes),
         "f1": lambda: BinaryF1(num_classes=task.num_classes),
         "matthews_correlation": lambda: MatthewsCorrelation(task.num_classes),
-        "pearson": lambda: PearsonCorrelation(capacity),
-        "spearman": lambda: SpearmanCorrelation(capacity),
+        "pearson": lambda: Correlation("pearson", capacity),
+        "spearman": lambda: Correlation("spearman", capacity),
     }
     unknown = [name for name in task.metrics if name not in makers]
     if unknown:

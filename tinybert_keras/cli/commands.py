@@ -1,0 +1,168 @@
+"""What each `tinybert-keras` subcommand does with its parsed flags.
+
+Each command first builds its settings (the `--config` file or the defaults, then the flags,
+all checked), and only then imports the recipe, so that a wrong setting is reported before
+TensorFlow starts.
+"""
+
+import dataclasses
+import json
+import pathlib
+
+from tinybert_keras.cli.flags import given
+from tinybert_keras.cli.flags import merged
+from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import DistillSettings
+from tinybert_keras.config import FinetuneSettings
+from tinybert_keras.config import GeneralSettings
+from tinybert_keras.config import RecipeConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """A stage subcommand: its settings section, inputs, folder and the recipe function it runs.
+
+    Args:
+        section: the `RecipeConfig` section of the stage's settings.
+        settings: that section's `Settings` class.
+        folder: the stage's sub-folder of the config's `output_dir`.
+        models: the model arguments, each with its help line.
+        data: whether the stage reads the task's data.
+        function: the name of the `tinybert_keras.recipe` function.
+        help: the one-line help.
+        description: the command's description.
+    """
+
+    section: str
+    settings: type
+    folder: str
+    models: dict
+    data: bool
+    function: str
+    help: str
+    description: str
+
+
+STUDENT_HELP = ("tinybert_4, tinybert_6, a JSON shape like '{\"num_layers\": 4, \"hidden_dim\": "
+                "312, \"intermediate_dim\": 1200, \"num_heads\": 12}', or a preset")
+
+STAGES = {
+    "finetune-teacher": Stage(
+        "finetune", FinetuneSettings, "teacher",
+        {"teacher": "The pre-trained model to fine-tune: a keras-hub preset, a local or Hugging "
+                    "Face directory, an hf:// handle, or all_minilm_l6_v2 (offline)."},
+        True, "finetune", "Fine-tune a BERT teacher on a task.",
+        "Fine-tune a keras-hub BERT on a task's labels; writes a TextClassifier preset to "
+        "OUTPUT_DIR/preset.",
+    ),
+    "general-distill": Stage(
+        "general", GeneralSettings, "general",
+        {"teacher": "The pre-trained (not fine-tuned) teacher's preset.",
+         "student": f"The student: {STUDENT_HELP} to continue from."},
+        False, "general_distill", "General distillation on plain text.",
+        "Distill a pre-trained teacher's embeddings, attention scores and hidden states into a "
+        "student on a text corpus; writes a Backbone preset to OUTPUT_DIR/preset. Expensive at "
+        "paper scale: released general TinyBERTs skip it.",
+    ),
+    "task-distill": Stage(
+        "distill", DistillSettings, "task",
+        {"finetuned_teacher": "The fine-tuned teacher's classifier preset (finetune-teacher's "
+                              "OUTPUT_DIR/preset).",
+         "student": f"The student: {STUDENT_HELP} (a general student, e.g. "
+                    "hf://huawei-noah/TinyBERT_General_4L_312D); a shape starts it random."},
+        True, "task_distill", "Task distillation: intermediate layers, then predictions.",
+        "Check the fine-tuned teacher on dev, distill its intermediate layers (on augmented data "
+        "if given), then its predictions with warm-up and decay, keeping the best dev "
+        "checkpoint; writes a TextClassifier preset to OUTPUT_DIR/preset.",
+    ),
+}
+
+
+def _config(args):
+    """The `--config` file (or the defaults) with every flag laid over it."""
+    base = RecipeConfig.from_file(args.config) if args.config else RecipeConfig()
+    return merged(base, given(args, RecipeConfig, sections=True))
+
+
+def _print_json(value):
+    print(json.dumps(value, indent=2))
+
+
+def stage_command(stage):
+    """The function that runs one stage subcommand.
+
+    Args:
+        stage: a `Stage`.
+
+    Returns:
+        A function `args -> exit code`.
+
+    Example:
+    ```python
+    run = stage_command(STAGES["task-distill"])
+    ```
+    """
+
+    def run(args):
+        config = _config(args)
+        output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
+        from tinybert_keras import recipe
+
+        models = [getattr(args, "finetuned_teacher", None) or config.teacher]
+        if "student" in stage.models:
+            models.append(config.student)
+        if stage.data:
+            models.append(config.data_settings())
+        function = getattr(recipe, stage.function)
+        _print_json(function(*models, output_dir, getattr(config, stage.section),
+                             config.training_settings()))
+        return 0
+
+    return run
+
+
+def evaluate(args):
+    """`tinybert-keras evaluate`: the comparison table of a teacher and its students."""
+    config = _config(args)
+    from tinybert_keras import recipe
+
+    presets = {"teacher": args.compared_teacher}
+    for number, path in enumerate(args.students, 1):
+        presets[f"student {number}" if len(args.students) > 1 else "student"] = path
+    rows, table = recipe.evaluate_presets(
+        presets, config.data_settings(), config.evaluation, batch_size=config.batch_size
+    )
+    print(table)
+    if args.json_path:
+        pathlib.Path(args.json_path).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return 0
+
+
+def run_config(args):
+    """`tinybert-keras run`: every stage of a config."""
+    config = _config(args)
+    from tinybert_keras import recipe
+
+    recipe.run_recipe(config)
+    return 0
+
+
+def demo(args):
+    """`tinybert-keras demo`: the named config `demo` (or `demo_quick`)."""
+    config = RecipeConfig.named("demo_quick" if args.quick else "demo")
+    if args.demo_output_dir:
+        config = config.replace(output_dir=args.demo_output_dir)
+    from tinybert_keras import recipe
+
+    recipe.run_recipe(config)
+    return 0
+
+
+def augment(args):
+    """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
+    settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
+    from tinybert_keras.augmentation import augment_file
+
+    rows = augment_file(args.input, args.output, settings)
+    print(f"Wrote {rows} rows to {args.output}.")
+    return 0

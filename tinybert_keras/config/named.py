@@ -1,0 +1,44 @@
+"""The configs that come with the package, by name: `RecipeConfig.named("demo")`.
+
+- `paper`: the paper's settings (BERT-base teacher, SST-2, TinyBERT-4); for a GPU.
+- `demo`: the whole recipe offline on a 2-core CPU in about 15 minutes: the real pretrained
+  all-MiniLM-L6-v2 (6 layers, 384 wide) fine-tuned on Rotten Tomatoes, a 3-layer 192-wide student
+  (12 heads, so attention maps match head by head, mapped onto teacher layers 2, 4, 6) general-
+  distilled for 32 steps on the offline news corpus, both task phases, and the labels-only student.
+  General distillation this short cannot learn embeddings for 30,522 word pieces, so the student
+  starts from the teacher's embeddings projected to its width (not in the paper).
+- `demo_quick`: the same path with a few steps per stage, a smoke test.
+"""
+
+from tinybert_keras.config.recipe import RecipeConfig
+
+DEMO_STUDENT = {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768, "num_heads": 12}
+
+DEMO = RecipeConfig(
+    task="rotten_tomatoes", teacher="all_minilm_l6_v2", student=DEMO_STUDENT,
+    output_dir="tinybert_demo", sequence_length=48, share_teacher=True, labels_only=True,
+    finetune={"epochs": 0.5, "learning_rate": 1e-4},
+    general={"max_steps": 32, "learning_rate": 1e-3, "sequence_length": 48,
+             "embeddings_from_teacher": True, "steps_per_checkpoint": 32},
+    # Checkpoints (and phase 2's dev scores) every 96 steps: a quarter of phase 2's 383.
+    distill={"intermediate_epochs": 0.4, "intermediate_learning_rate": 1e-3,
+             "prediction_epochs": 1.2, "prediction_learning_rate": 2e-3,
+             "steps_per_checkpoint": 96},
+    baseline={"learning_rate": 1e-3},
+)
+
+DEMO_QUICK = RecipeConfig(
+    task="rotten_tomatoes", teacher="all_minilm_l6_v2", student=DEMO_STUDENT,
+    output_dir="tinybert_demo_quick", sequence_length=48, dev_examples=256, jit_compile=False,
+    share_teacher=True, labels_only=True,
+    finetune={"epochs": 0.025, "learning_rate": 1e-4},
+    general={"max_steps": 2, "learning_rate": 5e-4, "sequence_length": 48,
+             "embeddings_from_teacher": True, "steps_per_checkpoint": 2},
+    distill={"intermediate_epochs": 0.0125, "intermediate_learning_rate": 5e-4,
+             "prediction_epochs": 0.0125, "prediction_learning_rate": 3e-4,
+             "steps_per_checkpoint": 4, "min_teacher_margin": 0.0},
+    baseline={"learning_rate": 3e-4},
+    evaluation={"latency_repeats": 5},
+)
+
+NAMED_CONFIGS = {"paper": RecipeConfig(), "demo": DEMO, "demo_quick": DEMO_QUICK}

@@ -1,0 +1,223 @@
+"""The private attributes of Keras and keras-hub this package relies on, in one place.
+
+TinyBERT needs three things neither library exposes: the attention scores before softmax of every
+keras-hub BERT layer, the `loss` metric tracker of a `keras.Model` whose `train_step` is
+overridden, and a file of a preset wherever it lives (a folder, `hf://`, `kaggle://`). They are
+reached through private attributes, named here and nowhere else, so that a release that renames
+one fails at `check_supported()` with the attribute's name instead of deep inside a stage.
+
+The versions these attributes were checked against are the bounds of `keras` and `keras-hub` in
+`pyproject.toml`; `supported_versions()` reads them from the installed package's metadata.
+"""
+
+import importlib
+import importlib.metadata
+import re
+import types
+
+from keras import ops
+
+# Passed as `return_attention_scores` through keras-hub's `TransformerEncoder` into its
+# `MultiHeadAttention`. Both only test it for truth, so it reaches `_compute_attention` intact,
+# where it asks for the scores before softmax instead of the probabilities.
+ATTENTION_LOGITS = "logits"
+# keras-hub's `TransformerEncoder` keeps its attention layer here.
+SELF_ATTENTION_LAYER = "_self_attention_layer"
+# `keras.layers.MultiHeadAttention` internals that `attention_with_logits` re-implements around.
+ATTENTION_INTERNALS = (
+    "_compute_attention", "_inverse_sqrt_key_dim", "_dot_product_equation", "_masked_softmax",
+    "_dropout", "_dropout_layer", "_combine_equation",
+)
+# `keras.Model` keeps the tracker behind the `loss` entry of the logs here.
+LOSS_TRACKER = "_loss_tracker"
+# keras-hub's function that fetches one file of a preset, local or on a hub.
+PRESET_UTILS = "keras_hub.src.utils.preset_utils"
+PRESET_GET_FILE = "get_file"
+
+
+class UnsupportedVersionError(RuntimeError):
+    """A Keras or keras-hub release that lacks an attribute this package needs.
+
+    Args:
+        message: which attribute is missing, on what, and the supported versions.
+
+    Example:
+    ```python
+    try:
+        raise UnsupportedVersionError("no _loss_tracker on Model")
+    except UnsupportedVersionError as error:
+        print(error)
+    ```
+    """
+
+
+def supported_versions():
+    """The version ranges of Keras and keras-hub this package declares.
+
+    Returns:
+        A dict such as `{"keras": "<3.16,>=3.12", "keras-hub": "<0.33,>=0.20"}`, read from the
+        installed `tinybert-keras` metadata (empty when it is not installed).
+
+    Example:
+    ```python
+    supported_versions()["keras"]
+    ```
+    """
+    try:
+        requirements = importlib.metadata.requires("tinybert-keras") or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    ranges = {}
+    for requirement in requirements:
+        match = re.fullmatch(r"(keras-hub|keras)\s*([<>=!~][^;]*)", requirement.strip())
+        if match:
+            ranges[match.group(1)] = match.group(2).strip()
+    return ranges
+
+
+def _require(obj, attribute):
+    if not hasattr(obj, attribute):
+        supported = supported_versions()
+        installed = {name: importlib.metadata.version(name) for name in ("keras", "keras-hub")}
+        pins = " ".join(f"'{name}{spec}'" for name, spec in supported.items())
+        raise UnsupportedVersionError(
+            f"{type(obj).__name__} has no attribute {attribute!r}, which tinybert_keras needs. "
+            f"Installed: {installed}; supported: {supported}. Install a supported version: "
+            f"pip install {pins}."
+        )
+    return getattr(obj, attribute)
+
+
+def self_attention_layer(transformer_layer):
+    """The `MultiHeadAttention` inside a keras-hub `TransformerEncoder`.
+
+    Args:
+        transformer_layer: a `keras_hub.layers.TransformerEncoder` (an item of
+            `BertBackbone.transformer_layers`).
+
+    Returns:
+        Its `keras.layers.MultiHeadAttention`, checked to have the internals that
+        `tinybert_keras.core.layerwise` uses.
+
+    Example:
+    ```python
+    import keras_hub
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
+    attention = self_attention_layer(backbone.transformer_layers[0])
+    ```
+    """
+    attention = _require(transformer_layer, SELF_ATTENTION_LAYER)
+    for attribute in ATTENTION_INTERNALS:
+        _require(attention, attribute)
+    return attention
+
+
+def _compute_attention_logits(
+    self, query, key, value, attention_mask=None, training=None,
+    return_attention_scores=False, **kwargs,
+):
+    if return_attention_scores != ATTENTION_LOGITS:
+        return type(self)._compute_attention(
+            self, query, key, value, attention_mask, training, return_attention_scores, **kwargs
+        )
+    query = ops.multiply(query, ops.cast(self._inverse_sqrt_key_dim, query.dtype))
+    logits = ops.einsum(self._dot_product_equation, key, query)
+    probabilities = self._masked_softmax(logits, attention_mask)
+    if self._dropout > 0.0:
+        probabilities = self._dropout_layer(probabilities, training=training)
+    output = ops.einsum(self._combine_equation, probabilities, value)
+    return output, logits
+
+
+def expose_attention_logits(transformer_layer):
+    """Lets a keras-hub `TransformerEncoder` return its attention scores before softmax.
+
+    After this call, `transformer_layer(x, return_attention_scores=ATTENTION_LOGITS)` returns
+    `(output, Q K^T / sqrt(d_k))`; every other call behaves exactly as before. The hook is an
+    instance-level `_compute_attention`, the override point `keras.layers.MultiHeadAttention`
+    documents for custom attention.
+
+    Args:
+        transformer_layer: a `keras_hub.layers.TransformerEncoder`.
+
+    Example:
+    ```python
+    import numpy as np
+    import keras_hub
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
+    layer = backbone.transformer_layers[0]
+    expose_attention_logits(layer)
+    _, scores = layer(np.ones((1, 3, 8), "float32"), return_attention_scores=ATTENTION_LOGITS)
+    scores.shape  # (1, 2, 3, 3)
+    ```
+    """
+    attention = self_attention_layer(transformer_layer)
+    attention._compute_attention = types.MethodType(_compute_attention_logits, attention)
+
+
+def loss_tracker(model):
+    """The `keras.metrics.Mean` behind the `loss` entry of a compiled model's logs.
+
+    Args:
+        model: a compiled `keras.Model`.
+
+    Returns:
+        The tracker; a custom `train_step` updates it with the total loss.
+
+    Example:
+    ```python
+    import keras
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    loss_tracker(model).name  # 'loss'
+    ```
+    """
+    return _require(model, LOSS_TRACKER)
+
+
+def preset_file(preset, name):
+    """The local path of one file of a keras-hub preset, fetched from its hub if need be.
+
+    Args:
+        preset: a preset directory or an `hf://` / `kaggle://` handle.
+        name: the file's name inside the preset.
+
+    Returns:
+        A local path, or `None` if the preset has no such file.
+
+    Example:
+    ```python
+    preset_file("runs/teacher/preset", "config.json")
+    ```
+    """
+    get_file = _require(importlib.import_module(PRESET_UTILS), PRESET_GET_FILE)
+    try:
+        return get_file(str(preset), name)
+    except FileNotFoundError:
+        return None
+
+
+def check_supported():
+    """Checks, on small models, every private attribute this package uses.
+
+    Raises:
+        UnsupportedVersionError: naming the missing attribute and the supported versions.
+
+    Example:
+    ```python
+    check_supported()
+    ```
+    """
+    import keras
+    import keras_hub
+
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=10, num_layers=1, num_heads=1, hidden_dim=4, intermediate_dim=8
+    )
+    self_attention_layer(backbone.transformer_layers[0])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    loss_tracker(model)
+    _require(importlib.import_module(PRESET_UTILS), PRESET_GET_FILE)

@@ -1,0 +1,354 @@
+"""The TinyBERT `Distiller`: a `keras.Model` whose `fit` distills a teacher into a student."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from tinybert_keras.core import compat
+from tinybert_keras.core import layer_maps
+from tinybert_keras.core.layerwise import LayerwiseBert
+from tinybert_keras.core.losses import AttentionScoreLoss
+from tinybert_keras.core.losses import HiddenStateLoss
+from tinybert_keras.core.losses import PredictionLoss
+
+STAGES = ("general", "intermediate", "prediction")
+LOSS_TERMS = ("embedding", "attention", "hidden", "prediction", "label")
+
+
+def _stage_defaults(stage):
+    intermediate = stage in ("general", "intermediate")
+    return {
+        "embedding": intermediate,
+        "attention": intermediate,
+        "hidden": intermediate,
+        "prediction": not intermediate,
+        "label": False,
+    }
+
+
+@keras.saving.register_keras_serializable(package="tinybert_keras")
+class Distiller(keras.Model):
+    """TinyBERT's Transformer distillation, trained with `compile` and `fit`.
+
+    A frozen teacher and a trainable student (keras-hub `BertBackbone`s, or `BertTextClassifier`s
+    built on them) run once per step; TinyBERT's losses compare them layer by layer:
+    embeddings and hidden states through learnable projections (student width -> teacher width),
+    attention scores before softmax, and the classifier logits.
+
+    Stages set which losses are on:
+    - `"general"`: embedding + attention + hidden, on plain text with a pre-trained teacher;
+    - `"intermediate"`: the same, on a task's (augmented) data with a fine-tuned teacher;
+    - `"prediction"`: soft cross-entropy between teacher and student logits (MSE for regression).
+    Each loss can be switched on or off on its own (`embedding_loss=False`, ...), which gives the
+    paper's ablations; `prediction_loss=False, label_loss=True` is "w/o Pred" (cross-entropy on the
+    gold labels), and a Distiller with only `label_loss=True` trains the student alone and never
+    runs the teacher.
+
+    Every enabled term is a metric of its own (`attention_loss`, ...) in the progress bar and the
+    `History`, next to `loss`, their sum. The step is correct under any `tf.distribute` strategy
+    (the loss is scaled by the number of replicas, as Keras' own `train_step` does), under XLA
+    (`jit_compile=True`) and under a mixed-precision policy (the losses are computed in float32).
+
+    Keras' own `keras.distillation.Distiller` matches logits and named features with a second
+    student pass; TinyBERT also needs the projections, the pre-softmax attention scores and a layer
+    map, so this class overrides `train_step` and `test_step`, and its losses are
+    `keras.distillation.DistillationLoss` objects.
+
+    Args:
+        teacher: a keras-hub `BertBackbone` or `BertTextClassifier`. It is frozen.
+        student: a keras-hub `BertBackbone` or `BertTextClassifier` with the teacher's vocabulary.
+        stage: `"general"`, `"intermediate"` or `"prediction"`; sets the default losses.
+        layer_map: `"uniform"`, `"top"`, `"bottom"` or a list of teacher layers, one per student
+            layer (see `tinybert_keras.core.layer_maps.layer_map`).
+        embedding_loss: turn the embedding-layer loss on or off; `None` takes the stage's default.
+        attention_loss: the same for the attention-score loss.
+        hidden_loss: the same for the hidden-state loss.
+        prediction_loss: the same for the prediction-layer (soft cross-entropy) loss.
+        label_loss: add cross-entropy (MSE for regression) between the student's logits and the
+            gold labels.
+        temperature: the prediction loss's softmax temperature.
+        shared_projection: one projection for the embeddings and every layer (the official code's
+            `fit_dense`) instead of one per layer (the paper's `W_e`, `W_h`).
+        average_attention_heads: compare head-averaged attention maps, so teacher and student may
+            have different head counts.
+        formulation: `"paper"` or `"official"`; what the means run over (see
+            `tinybert_keras.core.losses`). `"official"` also makes the regression prediction loss use the
+            gold labels, as the authors' code does.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
+    Example:
+    ```python
+    import numpy as np
+    import keras, keras_hub
+    def bert(layers, width):
+        return keras_hub.models.BertBackbone(
+            vocabulary_size=100, num_layers=layers, num_heads=2, hidden_dim=width,
+            intermediate_dim=2 * width, max_sequence_length=16)
+    distiller = Distiller(teacher=bert(4, 16), student=bert(2, 8), stage="general")
+    distiller.compile(optimizer=keras.optimizers.AdamW(5e-5))
+    x = {"token_ids": np.random.randint(1, 100, (8, 12)).astype("int32"),
+         "segment_ids": np.zeros((8, 12), "int32"), "padding_mask": np.ones((8, 12), "int32")}
+    history = distiller.fit(x, epochs=1, batch_size=4, verbose=0)
+    sorted(history.history)  # ['attention_loss', 'embedding_loss', 'hidden_loss', 'loss']
+    ```
+    """
+
+    def __init__(
+        self,
+        teacher,
+        student,
+        stage="general",
+        layer_map="uniform",
+        embedding_loss=None,
+        attention_loss=None,
+        hidden_loss=None,
+        prediction_loss=None,
+        label_loss=False,
+        temperature=1.0,
+        shared_projection=False,
+        average_attention_heads=False,
+        formulation="paper",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}; got {stage!r}.")
+        switches = {
+            "embedding": embedding_loss,
+            "attention": attention_loss,
+            "hidden": hidden_loss,
+            "prediction": prediction_loss,
+            "label": label_loss,
+        }
+        self.enabled = {
+            term: default if switches[term] is None else bool(switches[term])
+            for term, default in _stage_defaults(stage).items()
+        }
+        if not any(self.enabled.values()):
+            raise ValueError("Every loss is switched off: enable at least one.")
+
+        self._config = {
+            "stage": stage,
+            "layer_map": layer_map,
+            "embedding_loss": embedding_loss,
+            "attention_loss": attention_loss,
+            "hidden_loss": hidden_loss,
+            "prediction_loss": prediction_loss,
+            "label_loss": label_loss,
+            "temperature": temperature,
+            "shared_projection": shared_projection,
+            "average_attention_heads": average_attention_heads,
+            "formulation": formulation,
+        }
+        teacher.trainable = False
+        self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
+        self.student_view = LayerwiseBert(student, name="student_view")
+        self._validate_models(average_attention_heads)
+        self.layer_map_indices = layer_maps.layer_map(
+            layer_map, self.student_view.backbone.num_layers, self.teacher_view.backbone.num_layers
+        )
+        self.regression = self.student_view.is_classifier and student.num_classes == 1
+        self.hidden_state_loss = HiddenStateLoss(formulation)
+        self.attention_score_loss = AttentionScoreLoss(formulation, average_attention_heads)
+        self.prediction_loss_fn = PredictionLoss(temperature, formulation, self.regression)
+        self.projections = self._build_projections(shared_projection)
+        self.term_trackers = {
+            term: keras.metrics.Mean(name=f"{term}_loss") for term in LOSS_TERMS if self.enabled[term]
+        }
+        self.built = True
+
+    @property
+    def teacher(self):
+        """The frozen teacher model, as given."""
+        return self.teacher_view.model
+
+    @property
+    def student(self):
+        """The student model, as given: a keras-hub model that can be saved as a preset."""
+        return self.student_view.model
+
+    @property
+    def needs_teacher(self):
+        """Whether a switched-on loss compares with the teacher (else it never runs)."""
+        return any(self.enabled[term] for term in ("embedding", "attention", "hidden", "prediction"))
+
+    def _validate_models(self, average_attention_heads):
+        teacher, student = self.teacher_view, self.student_view
+        vocab_t, vocab_s = teacher.backbone.vocabulary_size, student.backbone.vocabulary_size
+        if vocab_t != vocab_s:
+            raise ValueError(
+                f"The teacher's vocabulary has {vocab_t} tokens and the student's {vocab_s}: both "
+                "must read the same token ids. Build the student with the teacher's vocabulary, "
+                "e.g. `student_backbone(config, teacher=teacher)`."
+            )
+        heads_t, heads_s = teacher.backbone.num_heads, student.backbone.num_heads
+        if self.enabled["attention"] and heads_t != heads_s and not average_attention_heads:
+            raise ValueError(
+                f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
+                f"attention loss cannot match them head by head. Give the student {heads_t} "
+                "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
+            )
+        for term in ("prediction", "label"):
+            if not self.enabled[term]:
+                continue
+            roles = [("student", student)] + ([("teacher", teacher)] if term == "prediction" else [])
+            for role, view in roles:
+                if not view.is_classifier:
+                    raise ValueError(
+                        f"The {term} loss compares classifier logits, but the {role} is a bare "
+                        f"{type(view.model).__name__}. Wrap it in "
+                        "`keras_hub.models.BertTextClassifier(backbone, num_classes)`, or switch "
+                        f"the {term} loss off."
+                    )
+        if self.enabled["prediction"]:
+            classes_t, classes_s = teacher.model.num_classes, student.model.num_classes
+            if classes_t != classes_s:
+                raise ValueError(
+                    f"The teacher predicts {classes_t} classes and the student head {classes_s}. "
+                    f"Build the student classifier with num_classes={classes_t}, in the teacher's "
+                    "label order."
+                )
+
+    def _build_projections(self, shared):
+        """Dense maps from the student's width to the teacher's, built now so that their
+        variables exist (inside the right strategy scope) before the optimizer is built."""
+        if not (self.enabled["embedding"] or self.enabled["hidden"]):
+            return []
+        count = 1 if shared else self.student_view.backbone.num_layers + 1
+        names = ["shared_projection"] if shared else (
+            ["embedding_projection"]
+            + [f"hidden_projection_{i}" for i in range(1, count)]
+        )
+        projections = []
+        for name in names:
+            projection = keras.layers.Dense(self.teacher_view.backbone.hidden_dim, name=name)
+            projection.build((None, None, self.student_view.backbone.hidden_dim))
+            projections.append(projection)
+        return projections
+
+    def _projection(self, index):
+        return self.projections[0] if len(self.projections) == 1 else self.projections[index]
+
+    def call(self, inputs, training=None):
+        """The student's output: classifier logits, or the backbone's output dict."""
+        return self.student(inputs, training=training)
+
+    def compute_losses(self, x, y=None, training=False):
+        """Runs teacher and student once and returns each enabled loss term.
+
+        Args:
+            x: the backbone input dict (`token_ids`, `segment_ids`, `padding_mask`).
+            y: the gold labels; needed by `label_loss`, and by the regression prediction loss
+                under `formulation="official"`.
+            training: whether the student runs in training mode (dropout).
+
+        Returns:
+            `(losses, student_outputs)`: a dict from term name (`"attention"`, ...) to a scalar
+            float32 loss, and the student's layerwise outputs.
+        """
+        teacher = self.teacher_view(x, training=False) if self.needs_teacher else None
+        student = self.student_view(x, training=training)
+        mask = x["padding_mask"]
+        g = self.layer_map_indices
+        losses = {}
+        if self.enabled["embedding"]:
+            losses["embedding"] = self.hidden_state_loss.compute_loss(
+                teacher["embeddings"], self._projection(0)(student["embeddings"]), mask
+            )
+        if self.enabled["attention"]:
+            losses["attention"] = sum(
+                self.attention_score_loss.compute_loss(
+                    teacher["attention_scores"][g[m] - 1], student["attention_scores"][m - 1], mask
+                )
+                for m in range(1, len(g))
+            )
+        if self.enabled["hidden"]:
+            losses["hidden"] = sum(
+                self.hidden_state_loss.compute_loss(
+                    teacher["hidden_states"][g[m]],
+                    self._projection(m)(student["hidden_states"][m]),
+                    mask,
+                )
+                for m in range(1, len(g))
+            )
+        if self.enabled["prediction"]:
+            official_regression = self.regression and self._config["formulation"] == "official"
+            target = y if official_regression else teacher["logits"]
+            if target is None:
+                raise ValueError("The official regression prediction loss needs gold labels.")
+            losses["prediction"] = self.prediction_loss_fn.compute_loss(target, student["logits"])
+        if self.enabled["label"]:
+            if y is None:
+                raise ValueError(
+                    "label_loss needs labels: give fit (x, y) pairs, or switch label_loss off."
+                )
+            losses["label"] = self._label_loss(y, ops.cast(student["logits"], "float32"))
+        return losses, student
+
+    def _label_loss(self, y, logits):
+        # Keras' loss objects scale themselves for the replicas; the functions do not, so the
+        # one replica scaling in `train_step` stays the only one.
+        if self.regression:
+            return ops.mean(ops.square(ops.reshape(logits, (-1,)) - ops.reshape(ops.cast(y, "float32"), (-1,))))
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+
+    def _step_outputs(self, x, y, total, losses, student):
+        batch_size = ops.shape(x["padding_mask"])[0]
+        compat.loss_tracker(self).update_state(total, sample_weight=batch_size)
+        for term, value in losses.items():
+            self.term_trackers[term].update_state(value, sample_weight=batch_size)
+        if y is not None and self.student_view.is_classifier:
+            return self.compute_metrics(x, y, student["logits"])
+        return self.get_metrics_result()
+
+    def _unpack(self, data):
+        if self.loss is not None:
+            raise ValueError(
+                "Distiller computes its own losses; do not pass `loss` to compile. Choose them "
+                "with the constructor switches (embedding_loss=..., label_loss=..., ...)."
+            )
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None:
+            raise ValueError("Distiller does not use sample weights; give (x,) or (x, y).")
+        return x, y
+
+    def train_step(self, data):
+        x, y = self._unpack(data)
+        with tf.GradientTape() as tape:
+            losses, student = self.compute_losses(x, y, training=True)
+            total = sum(losses.values())
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            # Gradients are summed over replicas, so each replica's mean loss is divided by
+            # their number, exactly as Keras' own train_step does.
+            loss = self.optimizer.scale_loss(total / replicas)
+        weights = self.trainable_weights
+        gradients = tape.gradient(loss, weights)
+        if not self.optimizer.built:
+            # Built on every trainable weight, not only those with gradients this stage, so that
+            # its saved state matches a freshly built optimizer on restore.
+            self.optimizer.build(weights)
+        # Some weights take no part in a stage's losses (the pooler under the layerwise losses,
+        # the last layer's values under the attention loss alone); they are left as they are.
+        self.optimizer.apply_gradients(
+            [(gradient, weight) for gradient, weight in zip(gradients, weights) if gradient is not None]
+        )
+        return self._step_outputs(x, y, total, losses, student)
+
+    def test_step(self, data):
+        x, y = self._unpack(data)
+        losses, student = self.compute_losses(x, y, training=False)
+        return self._step_outputs(x, y, sum(losses.values()), losses, student)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(self._config)
+        config["teacher"] = keras.saving.serialize_keras_object(self.teacher)
+        config["student"] = keras.saving.serialize_keras_object(self.student)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for role in ("teacher", "student"):
+            config[role] = keras.saving.deserialize_keras_object(config[role])
+        return cls(**config)

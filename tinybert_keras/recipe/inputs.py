@@ -1,0 +1,197 @@
+"""A stage's inputs, resolved once at its entry: the task data, the teacher and the student.
+
+What an argument is decides what a stage does with it, so it is decided here and nowhere else:
+data is a `TaskData`, a dataset name or a `DataSettings`; a student is a shape (random), a
+preset (trained) or a Keras model; a teacher is a classifier preset whose task, if saved with it,
+gives the label order it was trained with.
+"""
+
+import dataclasses
+
+import keras
+import keras_hub
+
+from tinybert_keras import data as data_lib
+from tinybert_keras.config import DataSettings
+from tinybert_keras.config import TrainingSettings
+from tinybert_keras.config import split_overrides
+from tinybert_keras.core import compat
+from tinybert_keras.core.students import STUDENT_CONFIGS
+from tinybert_keras.core.students import student_backbone
+from tinybert_keras.data import registry
+from tinybert_keras.recipe import presets
+from tinybert_keras.recipe.runs import RecipeError
+
+
+def _first(examples, count):
+    if count is None or count >= len(examples):
+        return examples
+    return data_lib.Examples(examples.texts[:count], examples.labels[:count])
+
+
+def load_task(data):
+    """The `TaskData` a stage trains and scores on.
+
+    Args:
+        data: a `TaskData` (used as it is), a dataset name for
+            `tinybert_keras.data.load_dataset`, or a `DataSettings` (dataset, options, sequence
+            length and example limits).
+
+    Returns:
+        A `TaskData` whose task's `sequence_length` is the one to pack examples to.
+
+    Example:
+    ```python
+    data = load_task(DataSettings(task="rotten_tomatoes", sequence_length=48, dev_examples=256))
+    ```
+    """
+    if isinstance(data, data_lib.TaskData):
+        return data
+    settings = DataSettings(task=data) if isinstance(data, str) else data
+    loaded = data_lib.load_dataset(settings.task, **settings.dataset_options)
+    task = loaded.task
+    if settings.sequence_length is not None:
+        task = dataclasses.replace(task, sequence_length=settings.sequence_length)
+    limits = {"train": settings.train_examples, "dev": settings.dev_examples}
+    splits = {
+        name: _first(examples, limits.get(name)) for name, examples in loaded.splits.items()
+    }
+    return data_lib.TaskData(task, splits)
+
+
+def stage_inputs(data, overrides, settings, training=None):
+    """The data and settings a task stage starts from.
+
+    Args:
+        data: a `TaskData`, a dataset name or a `DataSettings` (see `load_task`).
+        overrides: keyword settings, each applied to the group that declares it.
+        settings: the stage's settings group.
+        training: a `TrainingSettings`, or `None` for the defaults.
+
+    Returns:
+        `(data, settings, training)`: the `TaskData` and both groups with the overrides applied.
+
+    Example:
+    ```python
+    data, settings, training = stage_inputs("sst2", {"epochs": 1.0}, FinetuneSettings())
+    ```
+    """
+    settings, training = split_overrides(overrides, settings, training or TrainingSettings())
+    return load_task(data), settings, training
+
+
+def describe_data(data):
+    """What identifies a `TaskData` in a stage's settings: its task and split sizes.
+
+    Args:
+        data: a `TaskData`.
+
+    Returns:
+        A JSON-ready dict.
+
+    Example:
+    ```python
+    describe_data(load_task("rotten_tomatoes"))["sizes"]  # {'train': 10201, ...}
+    ```
+    """
+    return {**dataclasses.asdict(data.task), "sizes": data.sizes()}
+
+
+def student_kind(student):
+    """Whether a student argument is a `"shape"` (random), a `"preset"` or a `"model"`.
+
+    Args:
+        student: a shape name (`"tinybert_4"`, `"tinybert_6"`), a shape dict, a preset (name,
+            folder, handle) or a keras-hub `BertBackbone`.
+
+    Returns:
+        `"shape"`, `"preset"` or `"model"`.
+
+    Example:
+    ```python
+    student_kind("tinybert_4")  # 'shape'
+    student_kind("hf://huawei-noah/TinyBERT_General_4L_312D")  # 'preset'
+    ```
+    """
+    if isinstance(student, dict) or student in STUDENT_CONFIGS:
+        return "shape"
+    if isinstance(student, keras.Model):
+        return "model"
+    return "preset"
+
+
+def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
+    """A student backbone: random from a shape, or loaded from a preset (e.g. a general TinyBERT).
+
+    Args:
+        student: a shape, a preset or a `BertBackbone` (returned as it is); see `student_kind`.
+        teacher: the teacher model whose vocabulary and sequence length a random student takes.
+        seed: seeds a random student's weights.
+        embeddings_from_teacher: give a random student the teacher's embeddings projected to
+            its width (`tinybert_keras.core.students.project_teacher_embeddings`).
+
+    Returns:
+        A `keras_hub.models.BertBackbone`.
+
+    Raises:
+        ValueError: if `embeddings_from_teacher` is set for a preset or model student.
+
+    Example:
+    ```python
+    teacher = keras_hub.models.BertBackbone.from_preset("bert_base_en_uncased")
+    student = build_student("tinybert_4", teacher)
+    ```
+    """
+    keras.utils.set_random_seed(seed)
+    kind = student_kind(student)
+    if kind == "shape":
+        return student_backbone(
+            student, teacher=teacher, embeddings_from_teacher=embeddings_from_teacher
+        )
+    if embeddings_from_teacher:
+        raise ValueError(
+            "embeddings_from_teacher starts a random student built from a shape; the student "
+            f"{student if kind == 'preset' else student.name!r} already has trained "
+            "embeddings. Drop the option, or pass a shape."
+        )
+    if kind == "preset":
+        return keras_hub.models.BertBackbone.from_preset(registry.resolve_preset(student))
+    return student
+
+
+def load_teacher(preset, task):
+    """A fine-tuned teacher classifier, checked against the task it is to teach.
+
+    Args:
+        preset: the teacher's classifier preset (`finetune`'s result, or any keras-hub
+            `TextClassifier` preset).
+        task: the `Task`.
+
+    Returns:
+        `(classifier, label_names)`: the `TextClassifier` and the class names it was trained
+        with, or `None` when the preset does not say.
+
+    Raises:
+        RecipeError: if the preset is a pre-trained backbone rather than a fine-tuned
+            classifier, or does not fit the task.
+
+    Example:
+    ```python
+    teacher, label_names = load_teacher("runs/teacher/preset", data.task)
+    ```
+    """
+    if compat.preset_file(registry.resolve_preset(preset), "task.json") is None:
+        raise RecipeError(
+            f"The teacher {preset} is not a fine-tuned classifier (its preset has no task.json: "
+            "a pre-trained backbone, whose head is not trained). Fine-tune it on the task first "
+            "(tinybert-keras finetune-teacher, or recipe.finetune) and pass that stage's preset."
+        )
+    classifier = presets.load_classifier(preset)
+    saved = presets.read_task(preset) or {}
+    label_names = saved.get("label_names")
+    label_names = None if label_names is None else tuple(label_names)
+    try:
+        data_lib.check_model_matches_task(classifier, task, label_names=label_names)
+    except data_lib.DataError as error:
+        raise RecipeError(f"The teacher does not fit task {task.name!r}: {error}") from error
+    return classifier, label_names

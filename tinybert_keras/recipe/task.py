@@ -1,0 +1,293 @@
+"""The task-distillation stage: the teacher check, then phase 1 (intermediate layers) and phase 2
+(predictions, best dev checkpoint kept), each a function and a resumable folder of its own."""
+
+import dataclasses
+import math
+import pathlib
+
+import keras_hub
+
+from tinybert_keras import data as data_lib
+from tinybert_keras.config import DistillSettings
+from tinybert_keras.config import TrainingSettings
+from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.recipe import evaluation
+from tinybert_keras.recipe import inputs
+from tinybert_keras.recipe import presets
+from tinybert_keras.recipe import training as training_lib
+from tinybert_keras.recipe.general import distiller_options
+from tinybert_keras.recipe.runs import PRESET
+from tinybert_keras.recipe.runs import RecipeError
+from tinybert_keras.recipe.runs import finish_run
+from tinybert_keras.recipe.runs import open_run
+
+STUDENT_WEIGHTS = "student.weights.h5"
+
+
+def check_teacher(teacher, dataset, task, labels, margin=0.05):
+    """Stops task distillation early when the teacher cannot teach the task.
+
+    A teacher that was never fine-tuned, or was fine-tuned with another label order, scores
+    near (or below) the best constant prediction; distilling it wastes the run.
+
+    Args:
+        teacher: the teacher classifier.
+        dataset: the dev `tf.data.Dataset`.
+        task: the `Task`.
+        labels: the dev labels (for the chance level).
+        margin: how far above chance the main metric must be; `None` only scores the teacher.
+
+    Returns:
+        The teacher's dev metrics.
+
+    Raises:
+        RecipeError: if the teacher is within `margin` of chance.
+
+    Example:
+    ```python
+    scores = check_teacher(teacher, dev_dataset, data.task, data["dev"].labels)
+    ```
+    """
+    scores = evaluation.task_metrics(teacher, dataset, task)
+    main = task.metrics[0]
+    chance = evaluation.chance_score(task, labels)
+    if margin is not None and scores[main] < chance + margin:
+        raise RecipeError(
+            f"The teacher scores {main}={scores[main]:.4f} on {task.name!r} dev, within {margin} "
+            f"of chance ({chance:.4f}, the best constant prediction). Fine-tune it on the task "
+            "first (`tinybert-keras finetune-teacher`), and check that its label order is the "
+            f"task's {task.label_names} (a score below chance usually means swapped labels). "
+            "To distill anyway, lower min_teacher_margin."
+        )
+    return scores
+
+
+def read_augmented(path, task):
+    """The augmented training examples of a task, from `tinybert-keras augment`'s output.
+
+    Args:
+        path: a `.tsv`, `.csv` or `.jsonl` file with the task's text and label columns.
+        task: the `Task`.
+
+    Returns:
+        An `Examples`.
+
+    Example:
+    ```python
+    train = read_augmented("train_aug.tsv", data.task)
+    ```
+    """
+    return data_lib.load_files(
+        path, text_columns=task.text_columns, label_column=task.label_column,
+        label_names=task.label_names, regression=task.is_regression,
+    )["train"]
+
+
+@dataclasses.dataclass
+class PhaseInputs:
+    """What both phases of task distillation work with.
+
+    Args:
+        teacher: the teacher classifier.
+        student: the student classifier, trained in place by each phase.
+        task: the `Task`.
+        tokenizer: the tokenizer teacher and student share.
+        run: the stage's settings dict (each phase's `run.json` adds `"phase"`).
+        settings: the `DistillSettings`.
+        training: the `TrainingSettings`.
+        strategy: the `tf.distribute.Strategy`.
+        verbose: the Keras progress-bar setting.
+
+    Example:
+    ```python
+    inputs = PhaseInputs(teacher, student, data.task, tokenizer, run, DistillSettings(),
+                         TrainingSettings(), tf.distribute.get_strategy())
+    ```
+    """
+
+    teacher: object
+    student: object
+    task: object
+    tokenizer: object
+    run: dict
+    settings: DistillSettings
+    training: TrainingSettings
+    strategy: object
+    verbose: object = "auto"
+
+    def batches(self, examples, shuffle=False):
+        """The batched `tf.data.Dataset` of some `Examples`, packed to the task's length."""
+        return data_lib.make_dataset(
+            examples, self.tokenizer, self.training.batch_size,
+            sequence_length=self.task.sequence_length, shuffle=shuffle, seed=self.training.seed,
+        )
+
+    def steps(self, examples, epochs):
+        """`(steps, steps per checkpoint)` of `epochs` passes over `examples`."""
+        per_epoch = math.ceil(len(examples) / self.training.batch_size)
+        return (training_lib.steps_for(epochs, per_epoch),
+                self.settings.steps_per_checkpoint or per_epoch)
+
+
+def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks=(),
+               **switches):
+    """Trains one phase's `Distiller` resumably in `phase_dir`; returns its number of steps."""
+    steps, interval = inputs.steps(train, epochs)
+    with inputs.strategy.scope():
+        distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
+        distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
+                          jit_compile=inputs.training.jit_compile)
+    training_lib.fit_resumable(
+        distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
+        callbacks=callbacks, verbose=inputs.verbose,
+    )
+    return steps
+
+
+def intermediate_phase(inputs, train, phase_dir):
+    """Phase 1: the student matches the teacher's embeddings, attention scores and hidden states.
+
+    A constant learning rate, on the (augmented) training set. The student's weights are saved to
+    `<phase_dir>/student.weights.h5`, from where a finished phase is loaded on a rerun.
+
+    Args:
+        inputs: the `PhaseInputs`.
+        train: the phase's training `Examples`.
+        phase_dir: the phase's folder.
+
+    Example:
+    ```python
+    intermediate_phase(inputs, data["train"], "runs/task/intermediate")
+    ```
+    """
+    phase_dir = pathlib.Path(phase_dir)
+    settings = inputs.settings
+    if open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) is None:
+        steps = _fit_phase(
+            inputs, "intermediate", train, phase_dir, settings.intermediate_epochs,
+            lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
+        )
+        inputs.student.save_weights(str(phase_dir / STUDENT_WEIGHTS))
+        finish_run(phase_dir, {"phase": "intermediate", "steps": steps})
+    inputs.student.load_weights(str(phase_dir / STUDENT_WEIGHTS))
+
+
+def prediction_phase(inputs, train, dev, phase_dir):
+    """Phase 2: the student matches the teacher's logits; the best dev checkpoint is kept.
+
+    Soft cross-entropy at the settings' temperature (or cross-entropy on the gold labels with
+    `label_loss`), linear warm-up then decay, the student scored on dev after every interval;
+    the student ends with its best dev weights.
+
+    Args:
+        inputs: the `PhaseInputs`.
+        train: the training `Examples`.
+        dev: the dev `tf.data.Dataset`.
+        phase_dir: the phase's folder.
+
+    Returns:
+        The best record: `{"interval", "metrics"}`.
+
+    Example:
+    ```python
+    best = prediction_phase(inputs, data["train"], inputs.batches(data["dev"]),
+                            "runs/task/prediction")
+    ```
+    """
+    phase_dir = pathlib.Path(phase_dir)
+    settings = inputs.settings
+    keep = training_lib.KeepBestCheckpoint(inputs.student, dev, inputs.task, phase_dir)
+    if open_run(phase_dir, {**inputs.run, "phase": "prediction"}) is None:
+
+        def schedule(steps):
+            warmup = int(settings.warmup_fraction * steps)
+            return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
+
+        steps = _fit_phase(
+            inputs, "prediction", train, phase_dir, settings.prediction_epochs, schedule,
+            callbacks=[keep], temperature=settings.temperature,
+            prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
+            **distiller_options(settings, layerwise_losses=False),
+        )
+        finish_run(phase_dir, {"phase": "prediction", "steps": steps, "best": keep.best})
+    return keep.restore_best()
+
+
+def task_distill(teacher, student, data, output_dir, settings=None, training=None, *,
+                 strategy=None, verbose="auto", **overrides):
+    """Task distillation: intermediate layers, then the prediction layer, best dev kept.
+
+    First the teacher is checked on dev (`check_teacher`). Phase 1 (`<output_dir>/intermediate`,
+    `intermediate_phase`) matches embeddings, attention scores and hidden states on the
+    (augmented) training set; phase 2 (`<output_dir>/prediction`, `prediction_phase`) matches the
+    teacher's logits and keeps the best dev weights, which end in `<output_dir>/preset`.
+    Resumable: rerun the same call after an interruption.
+
+    Args:
+        teacher: the fine-tuned teacher's classifier preset (e.g. `finetune`'s `preset`).
+        student: a general student preset (a `general_distill` result, or a released one such
+            as `"hf://huawei-noah/TinyBERT_General_4L_312D"`), or a shape for a random student
+            (the paper's "w/o GD" ablation).
+        data: a `TaskData`, a dataset name or a `DataSettings`.
+        output_dir: the stage folder.
+        settings: a `DistillSettings` (both phases' epochs and rates, losses, layer map, ...).
+        training: a `TrainingSettings` (batch size, seed, XLA).
+        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        verbose: the Keras progress-bar setting.
+        **overrides: any setting of `settings` or `training` by name.
+
+    Returns:
+        The summary dict: `preset`, `teacher_dev`, `student_dev`, `best_interval`.
+
+    Example:
+    ```python
+    summary = task_distill("runs/teacher/preset", "runs/general/preset", "sst2", "runs/task")
+    student = keras_hub.models.TextClassifier.from_preset(summary["preset"])
+    ```
+    """
+    data, settings, training = inputs.stage_inputs(
+        data, overrides, settings or DistillSettings(), training
+    )
+    task = data.task
+    run = {
+        "stage": "task", "teacher": presets.describe_model(teacher),
+        "student": presets.describe_model(student), "data": inputs.describe_data(data),
+        **settings.to_dict(), **training.to_dict(),
+    }
+    finished = open_run(output_dir, run)
+    if finished is not None:
+        return finished
+    output_dir = pathlib.Path(output_dir)
+    tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
+    strategy = strategy or training_lib.default_strategy()
+    with strategy.scope():
+        teacher_model, _ = inputs.load_teacher(teacher, task)
+    phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
+                        verbose)
+    dev = phase.batches(data["dev"])
+    teacher_dev = check_teacher(
+        teacher_model, dev, task, data["dev"].labels, settings.min_teacher_margin
+    )
+    print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
+    with strategy.scope():
+        backbone = inputs.build_student(
+            student, teacher_model, training.seed, settings.embeddings_from_teacher
+        )
+        data_lib.check_same_vocabulary(tokenizer, backbone, names=("teacher", "student"))
+        phase.student = keras_hub.models.BertTextClassifier(
+            backbone, num_classes=task.num_classes, preprocessor=None
+        )
+    if settings.intermediate_epochs > 0:
+        train = (data["train"] if settings.augmented_train is None
+                 else read_augmented(settings.augmented_train, task))
+        intermediate_phase(phase, train, output_dir / "intermediate")
+    if settings.prediction_epochs > 0:
+        best = prediction_phase(phase, data["train"], dev, output_dir / "prediction")
+    else:
+        best = {"interval": None, "metrics": evaluation.task_metrics(phase.student, dev, task)}
+    presets.save_classifier(phase.student, tokenizer, task, output_dir / PRESET)
+    return finish_run(output_dir, {
+        "stage": "task", "preset": str(output_dir / PRESET), "teacher_dev": teacher_dev,
+        "student_dev": best["metrics"], "best_interval": best["interval"],
+    })
