@@ -9,6 +9,7 @@ import pytest
 MODULES = [
     "tinybert_keras.core.layerwise",
     "tinybert_keras.core.layer_maps",
+    "tinybert_keras.core.pairing",
     "tinybert_keras.core.losses",
     "tinybert_keras.core.students",
     "tinybert_keras.core.distiller",

@@ -1,11 +1,14 @@
 """Augmenting a training file: read it, augment every example, write the rows resumably."""
 
+import pathlib
+
 import keras_hub
 
 from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
+from tinybert_keras.augmentation.writer import check_output
 from tinybert_keras.config import AugmentSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.data.files import read_file_records
@@ -27,12 +30,21 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     Returns:
         The number of rows written (header excluded).
 
+    Raises:
+        ValueError: if the output is the input, or an existing file augment did not write.
+
     Example:
     ```python
     augment_file("train.tsv", "train_aug.tsv", masked_lm="none", num_augmentations=4)
     ```
     """
     (settings,) = split_overrides(overrides, settings or AugmentSettings())
+    if pathlib.Path(output_path).resolve() == pathlib.Path(input_path).resolve():
+        raise ValueError(
+            f"The output {output_path} is the input file: augmenting it in place would destroy "
+            "it. Choose another output file."
+        )
+    check_output(output_path)
     records = read_file_records(input_path, settings.text_columns, settings.label_column)
     examples, labels = [record[0] for record in records], [record[1] for record in records]
     if settings.word_vectors:

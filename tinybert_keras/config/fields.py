@@ -9,6 +9,7 @@ the fields' kinds and help. So a setting's default, type and help are written on
 import dataclasses
 import difflib
 import json
+import math
 
 
 class ConfigError(ValueError):
@@ -67,8 +68,8 @@ class Number(Kind):
         if isinstance(value, bool) or not isinstance(value, expected):
             what = "an integer" if self.integer else "a number"
             raise ConfigError(f"{name} must be {what}; got {value!r}.")
-        if value != value:
-            raise ConfigError(f"{name} must be a number; got nan.")
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number; got {value!r}.")
         low = self.minimum is not None and (
             value <= self.minimum if self.exclusive else value < self.minimum
         )

@@ -5,7 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from tinybert_keras.core import compat
-from tinybert_keras.core import layer_maps
+from tinybert_keras.core import pairing
 from tinybert_keras.core.layerwise import LayerwiseBert
 from tinybert_keras.core.losses import AttentionScoreLoss
 from tinybert_keras.core.losses import HiddenStateLoss
@@ -143,10 +143,7 @@ class Distiller(keras.Model):
         teacher.trainable = False
         self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
         self.student_view = LayerwiseBert(student, name="student_view")
-        self._validate_models(average_attention_heads)
-        self.layer_map_indices = layer_maps.layer_map(
-            layer_map, self.student_view.backbone.num_layers, self.teacher_view.backbone.num_layers
-        )
+        self._validate_models(layer_map, average_attention_heads)
         self.regression = self.student_view.is_classifier and student.num_classes == 1
         self.hidden_state_loss = HiddenStateLoss(formulation)
         self.attention_score_loss = AttentionScoreLoss(formulation, average_attention_heads)
@@ -172,22 +169,12 @@ class Distiller(keras.Model):
         """Whether a switched-on loss compares with the teacher (else it never runs)."""
         return any(self.enabled[term] for term in ("embedding", "attention", "hidden", "prediction"))
 
-    def _validate_models(self, average_attention_heads):
+    def _validate_models(self, layer_map, average_attention_heads):
         teacher, student = self.teacher_view, self.student_view
-        vocab_t, vocab_s = teacher.backbone.vocabulary_size, student.backbone.vocabulary_size
-        if vocab_t != vocab_s:
-            raise ValueError(
-                f"The teacher's vocabulary has {vocab_t} tokens and the student's {vocab_s}: both "
-                "must read the same token ids. Build the student with the teacher's vocabulary, "
-                "e.g. `student_backbone(config, teacher=teacher)`."
-            )
-        heads_t, heads_s = teacher.backbone.num_heads, student.backbone.num_heads
-        if self.enabled["attention"] and heads_t != heads_s and not average_attention_heads:
-            raise ValueError(
-                f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
-                f"attention loss cannot match them head by head. Give the student {heads_t} "
-                "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
-            )
+        self.layer_map_indices = pairing.check_pair(
+            pairing.shape_of(teacher.backbone), pairing.shape_of(student.backbone), layer_map,
+            self.enabled["attention"], average_attention_heads,
+        )
         for term in ("prediction", "label"):
             if not self.enabled[term]:
                 continue

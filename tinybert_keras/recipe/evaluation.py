@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from tinybert_keras import data as data_lib
 from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.core import pairing
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets as preset_io
 
@@ -243,5 +244,7 @@ def evaluate_presets(presets, data, settings=None, batch_size=32):
     for name, model in models.items():
         data_lib.check_same_vocabulary(tokenizer, model.backbone, names=("first model", name))
         data_lib.check_model_matches_task(model, data.task)
+        pairing.check_length(pairing.shape_of(model), data.task.sequence_length,
+                             f"the {name} model ({presets[name]})")
     rows = compare_models(models, dataset, data.task, presets, settings.latency_repeats)
     return rows, format_table(rows, data.task)

@@ -9,6 +9,8 @@ from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.data import integrity
+from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training as training_lib
@@ -77,13 +79,19 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     settings, training = split_overrides(
         overrides, settings or GeneralSettings(), training or TrainingSettings()
     )
-    finished = open_run(output_dir, {
+    checks.check_models(teacher, student, settings, settings.sequence_length)
+    run = {
         "stage": "general", "teacher": presets.describe_model(teacher),
         "student": presets.describe_model(student), **settings.to_dict(), **training.to_dict(),
-    })
-    if finished is not None:
-        return finished
-    output_dir = pathlib.Path(output_dir)
+    }
+    with open_run(output_dir, run) as finished:
+        if finished is not None:
+            return finished
+        return _train(teacher, student, pathlib.Path(output_dir), settings, training, strategy,
+                      verbose)
+
+
+def _train(teacher, student, output_dir, settings, training, strategy, verbose):
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
     corpus = data_lib.text_corpus_dataset(
         settings.corpus, tokenizer, settings.sequence_length, training.batch_size
@@ -95,6 +103,7 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     strategy = strategy or training_lib.default_strategy()
     with strategy.scope():
         teacher_model = presets.load(keras_hub.models.Backbone, teacher)
+        data_lib.check_same_vocabulary(tokenizer, teacher_model, names=("tokenizer", "teacher"))
         student_model = inputs.build_student(
             student, teacher_model, training.seed, settings.embeddings_from_teacher
         )
@@ -109,10 +118,11 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     training_lib.fit_resumable(
         distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose
     )
-    student_model.save_to_preset(str(output_dir / PRESET))
-    tokenizer.save_to_preset(str(output_dir / PRESET))
+    with integrity.replacing(output_dir / PRESET) as partial:
+        student_model.save_to_preset(str(partial))
+        tokenizer.save_to_preset(str(partial))
     history = training_lib.read_history(output_dir)
     return finish_run(output_dir, {
         "stage": "general", "preset": str(output_dir / PRESET), "steps": steps,
         "losses": {name: values[-1] for name, values in history.items()},
-    })
+    }, results=[PRESET])

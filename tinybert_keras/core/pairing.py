@@ -1,0 +1,102 @@
+"""What a teacher and a student must share to be distilled, checked from their shapes alone.
+
+The `Distiller` checks its two models with `check_pair`, and the stages of `tinybert_keras.recipe`
+check the same from the models' configs before they build anything, so a wrong layer map or
+head count is reported before a stage writes its folder or scores its teacher.
+"""
+
+from tinybert_keras.core import layer_maps
+
+SHAPE = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim", "max_sequence_length")
+"""The backbone settings `check_pair` reads."""
+
+
+def shape_of(backbone):
+    """The `SHAPE` settings of a keras-hub `BertBackbone` (or of a classifier's backbone).
+
+    Args:
+        backbone: a keras-hub `BertBackbone`, or a task model with a `backbone`.
+
+    Returns:
+        A dict from each name of `SHAPE` to its value.
+
+    Example:
+    ```python
+    import keras_hub
+    shape_of(keras_hub.models.BertBackbone(vocabulary_size=100, num_layers=2, num_heads=2,
+                                           hidden_dim=8, intermediate_dim=16))["num_layers"]  # 2
+    ```
+    """
+    inner = getattr(backbone, "backbone", None)
+    backbone = backbone if inner is None else inner
+    return {name: getattr(backbone, name) for name in SHAPE}
+
+
+def check_pair(teacher, student, layer_map="uniform", attention_loss=True,
+               average_attention_heads=False, sequence_length=None):
+    """Checks that a student can learn from a teacher's layers, and returns the layer map.
+
+    Args:
+        teacher: the teacher backbone's shape, a dict with the names of `SHAPE` (`shape_of`).
+        student: the student backbone's shape, the same.
+        layer_map: `"uniform"`, `"top"`, `"bottom"` or a list of teacher layers.
+        attention_loss: whether attention scores are matched head by head.
+        average_attention_heads: whether head-averaged maps are compared instead.
+        sequence_length: the packed length of the inputs, if known; both models must have that
+            many positions.
+
+    Returns:
+        The layer map, `(0, g(1), ..., g(M))` (see `tinybert_keras.core.layer_maps.layer_map`).
+
+    Raises:
+        ValueError: naming what differs and what to change.
+
+    Example:
+    ```python
+    teacher = {"vocabulary_size": 100, "num_layers": 4, "num_heads": 2, "hidden_dim": 16,
+               "max_sequence_length": 16}
+    check_pair(teacher, {**teacher, "num_layers": 2, "hidden_dim": 8})  # (0, 2, 4)
+    ```
+    """
+    vocab_t, vocab_s = teacher["vocabulary_size"], student["vocabulary_size"]
+    if vocab_t != vocab_s:
+        raise ValueError(
+            f"The teacher's vocabulary has {vocab_t} tokens and the student's {vocab_s}: both "
+            "must read the same token ids. Build the student with the teacher's vocabulary, "
+            "e.g. `student_backbone(config, teacher=teacher)`."
+        )
+    heads_t, heads_s = teacher["num_heads"], student["num_heads"]
+    if attention_loss and heads_t != heads_s and not average_attention_heads:
+        raise ValueError(
+            f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
+            f"attention loss cannot match them head by head. Give the student {heads_t} "
+            "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
+        )
+    if sequence_length is not None:
+        for role, shape in (("teacher", teacher), ("student", student)):
+            check_length(shape, sequence_length, f"the {role}")
+    return layer_maps.layer_map(layer_map, student["num_layers"], teacher["num_layers"])
+
+
+def check_length(shape, sequence_length, name="the model"):
+    """Checks that a model has a position for every token of a packed sequence.
+
+    Args:
+        shape: the backbone's shape (`shape_of`), or any dict with `max_sequence_length`.
+        sequence_length: the packed length of the inputs.
+        name: what to call the model in the message.
+
+    Raises:
+        ValueError: if `sequence_length` exceeds the model's `max_sequence_length`.
+
+    Example:
+    ```python
+    check_length({"max_sequence_length": 512}, 128)
+    ```
+    """
+    positions = shape["max_sequence_length"]
+    if sequence_length > positions:
+        raise ValueError(
+            f"sequence_length is {sequence_length} but {name} has only {positions} positions "
+            f"(max_sequence_length): set sequence_length to at most {positions}."
+        )
