@@ -16,7 +16,7 @@ from tinybert_keras.recipe import training
 from tinybert_keras.recipe.backups import METADATA
 
 CHILD = str(pathlib.Path(__file__).parent / "resumable_child.py")
-STEPS = 24
+STEPS = 200
 
 
 def _child(output_dir, weights):

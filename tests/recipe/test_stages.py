@@ -1,10 +1,8 @@
 import json
-import pathlib
 import shutil
 import subprocess
 import sys
 
-import keras
 import keras_hub
 import numpy as np
 import pytest

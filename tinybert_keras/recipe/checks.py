@@ -85,8 +85,7 @@ def check_models(teacher, student, settings, sequence_length):
     shapes["student"] = backbone_shape(student, shapes["teacher"])
     for role, model in (("teacher", teacher), ("student", student)):
         if shapes[role] is not None:
-            pairing.check_length(shapes[role], sequence_length,
-                                 f"the {role} {presets.describe_model(model)}")
+            pairing.check_length(shapes[role], sequence_length, f"the {role} ({_name(model)})")
     if None not in shapes.values():
         pairing.check_pair(shapes["teacher"], shapes["student"], settings.layer_map,
                            settings.attention_loss, settings.average_attention_heads)
@@ -109,4 +108,8 @@ def check_model_length(model, sequence_length):
     """
     shape = backbone_shape(model)
     if shape is not None:
-        pairing.check_length(shape, sequence_length, f"the model {presets.describe_model(model)}")
+        pairing.check_length(shape, sequence_length, f"the model ({_name(model)})")
+
+
+def _name(model):
+    return model.name if isinstance(model, keras.Model) else str(model)

@@ -79,12 +79,13 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
             return
         name, value = min(terms, key=lambda term: term[0] == "loss")
         step = self.epoch * self.params["steps"] + batch + 1
+        kept = (f"the backup of the last good interval ({self.epoch}) is kept" if self.epoch
+                else "no interval had finished, so there is no backup")
         raise RecipeError(
             f"Training in {self.output_dir} stopped: {name} is {float(value)} at step {step} of "
             f"{self.total_steps}, the first step with a non-finite loss. Nothing of this interval "
-            f"was saved: the backup of the last good interval ({self.epoch}) is kept and no preset "
-            "was written. Lower the learning rate (or check the data for broken examples) and run "
-            "the stage in a new output directory."
+            f"was saved: {kept}, and no preset was written. Lower the learning rate (or check the "
+            "data for broken examples) and run the stage in a new output directory."
         )
 
 
