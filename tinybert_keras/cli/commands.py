@@ -11,7 +11,8 @@ import pathlib
 
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
@@ -158,9 +159,20 @@ def demo(args):
     return 0
 
 
+def ablate(args):
+    """`tinybert-keras ablate`: an ablation study, then its report."""
+    config = _config(args)
+    settings = merged(AblationSettings(), given(args, AblationSettings, prefix="ablation."))
+    from tinybert_keras import ablation
+
+    rows = ablation.run_ablation(config, settings)
+    print("\n" + ablation.write_report(rows, settings.output_dir))
+    return 0
+
+
 def augment(args):
     """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
-    settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
+    settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
     from tinybert_keras.augmentation import augment_file
 
     rows = augment_file(args.input, args.output, settings)

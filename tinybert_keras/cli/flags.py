@@ -75,7 +75,7 @@ def add_setting(parser, field, prefix="", bare=False, help_text=None):
         options["metavar"] = kind.metavar or field.name.upper()
         if isinstance(kind, fields.Options):
             options["action"] = "append"
-        elif isinstance(kind, fields.Texts):
+        elif isinstance(kind, fields.Several):
             options["nargs"] = "+"
         elif isinstance(kind, fields.Choice):
             options["choices"] = (*kind.values, *([None] if kind.optional else []))
@@ -143,7 +143,7 @@ def given(args, cls, prefix="", sections=False):
         kind = field.metadata["kind"]
         if isinstance(kind, fields.Options):
             value = dict(value)
-        elif isinstance(kind, fields.Texts) and value == [None]:
+        elif isinstance(kind, fields.Several) and value == [None]:
             value = None
         values[field.name] = value
     return values

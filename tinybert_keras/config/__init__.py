@@ -1,11 +1,15 @@
 """Every setting of the package, declared once: defaults, types, checks and help.
 
 Nothing here imports TensorFlow, so the command line builds its flags from these declarations
-instantly. `fields` is the machinery, `stages` the settings of each stage, `augment` those of data augmentation, `recipe` the
-`RecipeConfig` that composes them, `named` the configs that come with the package.
+instantly. `fields` is the machinery, `stages` the settings of each stage, `augment` those of
+data augmentation, `ablation` the paper's ablations as variants and the settings of a study,
+`recipe` the `RecipeConfig` that composes them, `named` the configs that come with the package.
 """
 
+from tinybert_keras.config.ablation import VARIANTS
+from tinybert_keras.config.ablation import AblationSettings
 from tinybert_keras.config.augment import NUM_AUGMENTATIONS_PER_TASK
+from tinybert_keras.config.augment import AugmentFileSettings
 from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Settings

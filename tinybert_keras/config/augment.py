@@ -23,13 +23,11 @@ DEFAULT_NUM_AUGMENTATIONS = 20
 
 @dataclasses.dataclass(frozen=True)
 class AugmentSettings(Settings):
-    """TinyBERT data augmentation (the paper's Algorithm 1) of a training file.
+    """TinyBERT data augmentation (the paper's Algorithm 1): how each sentence is augmented.
 
     Args:
-        text_columns: one text column, or two for sentence pairs.
-        label_column: the label column.
-        task: a GLUE task, whose N_a the official script sets.
-        num_augmentations: N_a per example; `None` takes the task's, else 20.
+        num_augmentations: N_a per example; `None` takes the official value for a GLUE task,
+            else 20.
         num_candidates: K candidates per word.
         replace_probability: p_t, the chance each word is replaced.
         seed: seeds the per-example random streams.
@@ -43,20 +41,13 @@ class AugmentSettings(Settings):
 
     Example:
     ```python
-    AugmentSettings(text_columns=["premise", "hypothesis"], masked_lm="none")
+    AugmentSettings(num_augmentations=4, masked_lm="none")
     ```
     """
 
-    text_columns: list = setting(
-        ["sentence"], "One text column, or two for sentence pairs (each side is augmented on its "
-        "own).", Texts(metavar="COLUMN"))
-    label_column: str = setting("label", "The label column.", Text(metavar="COLUMN"))
-    task: str = setting(
-        None, "A GLUE task: N_a defaults to the official script's value for it.",
-        Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
     num_augmentations: int = setting(
-        None, "N_a, augmented copies per example; none: the official value for --task, else 20.",
-        OPTIONAL_COUNT)
+        None, "N_a, augmented copies per example; none: the official script's value for a GLUE "
+        "task, else 20.", OPTIONAL_COUNT)
     num_candidates: int = setting(15, "K, candidate words per position.", COUNT)
     replace_probability: float = setting(
         0.4, "p_t, the chance each position is replaced.", Number(minimum=0, maximum=1))
@@ -78,16 +69,51 @@ class AugmentSettings(Settings):
     batch_size: int = setting(64, "MLM queries per forward pass.", COUNT)
     chunk_size: int = setting(256, "Examples per resumable write.", COUNT)
 
+    def augmentations_per_example(self, task_name=None):
+        """N_a: the setting, else the official value for a GLUE task, else 20.
+
+        Args:
+            task_name: the task's name (`"mrpc"`, ...), if any.
+
+        Returns:
+            An int.
+
+        Example:
+        ```python
+        AugmentSettings().augmentations_per_example("mrpc")  # 30
+        ```
+        """
+        if self.num_augmentations is not None:
+            return self.num_augmentations
+        return NUM_AUGMENTATIONS_PER_TASK.get(task_name, DEFAULT_NUM_AUGMENTATIONS)
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentFileSettings(AugmentSettings):
+    """Augmenting a training file (`tinybert-keras augment`): its columns, then `AugmentSettings`.
+
+    Args:
+        text_columns: one text column, or two for sentence pairs.
+        label_column: the label column.
+        task: a GLUE task, whose N_a the official script sets.
+
+    Example:
+    ```python
+    AugmentFileSettings(text_columns=["premise", "hypothesis"], masked_lm="none")
+    ```
+    """
+
+    text_columns: list = setting(
+        ["sentence"], "One text column, or two for sentence pairs (each side is augmented on its "
+        "own).", Texts(metavar="COLUMN"))
+    label_column: str = setting("label", "The label column.", Text(metavar="COLUMN"))
+    task: str = setting(
+        None, "A GLUE task: N_a defaults to the official script's value for it.",
+        Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
+
     def check_together(self):
         if len(self.text_columns) > 2:
             raise ConfigError(
                 f"text_columns takes one column, or two for sentence pairs; got "
                 f"{self.text_columns}."
             )
-
-    @property
-    def augmentations_per_example(self):
-        """N_a: the setting, else the official value for the task, else 20."""
-        if self.num_augmentations is not None:
-            return self.num_augmentations
-        return NUM_AUGMENTATIONS_PER_TASK.get(self.task, DEFAULT_NUM_AUGMENTATIONS)

@@ -174,7 +174,7 @@ class BaselineSettings(FinetuneSettings):
     """The labels-only student: the student's shape trained on the labels, no teacher.
 
     Args:
-        epochs: `None` gives it as many epochs as both task-distillation phases together.
+        epochs: `None` gives it as many steps as both task-distillation phases together.
         learning_rate: the peak learning rate (a student from scratch takes a larger one than a
             pre-trained teacher).
 
@@ -185,8 +185,8 @@ class BaselineSettings(FinetuneSettings):
     """
 
     epochs: float = setting(
-        None, "Passes over the training split; none: as many as both task-distillation phases "
-        "together.", Number(minimum=0, exclusive=True, optional=True))
+        None, "Passes over the training split; none: as many steps as both task-distillation "
+        "phases together.", Number(minimum=0, exclusive=True, optional=True))
     learning_rate: float = setting(1e-3, "Peak learning rate (AdamW).", POSITIVE)
 
 
@@ -266,6 +266,7 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
     Args:
         augmented_train: a file of augmented training examples for phase 1.
         intermediate_epochs: phase 1 epochs (0 skips it).
+        intermediate_steps: phase 1 steps instead of epochs.
         intermediate_learning_rate: phase 1's constant learning rate.
         prediction_epochs: phase 2 epochs (0 skips it).
         prediction_learning_rate: phase 2's peak learning rate.
@@ -286,6 +287,9 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         Text(optional=True, metavar="FILE"))
     intermediate_epochs: float = setting(
         20.0, "Phase 1 epochs (paper: 20; 10 for MNLI, QQP, QNLI); 0 skips it.", NON_NEGATIVE)
+    intermediate_steps: int = setting(
+        None, "Train phase 1 for exactly this many steps instead of intermediate_epochs' worth "
+        "(a budget that does not grow with an augmented set).", OPTIONAL_COUNT)
     intermediate_learning_rate: float = setting(5e-5, "Phase 1 constant learning rate.",
                                                 POSITIVE)
     prediction_epochs: float = setting(3.0, "Phase 2 epochs; 0 skips it.", NON_NEGATIVE)
@@ -300,13 +304,18 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         0.05, "Stop unless the teacher beats the best constant prediction on dev by this much; "
         "none skips the check.", Number(minimum=0, optional=True))
 
+    @property
+    def runs_intermediate_phase(self):
+        """Whether phase 1 runs: it has epochs, or a number of steps."""
+        return self.intermediate_epochs > 0 or self.intermediate_steps is not None
+
     def check_together(self):
-        if self.intermediate_epochs == 0 and self.prediction_epochs == 0:
+        if not self.runs_intermediate_phase and self.prediction_epochs == 0:
             raise ConfigError(
                 "intermediate_epochs and prediction_epochs are both 0: give one phase epochs."
             )
         layerwise = (self.embedding_loss, self.attention_loss, self.hidden_loss)
-        if self.intermediate_epochs > 0 and not any(layerwise):
+        if self.runs_intermediate_phase and not any(layerwise):
             raise ConfigError(
                 "Phase 1 has no loss (embedding_loss, attention_loss and hidden_loss are all "
                 "off): switch one on, or set intermediate_epochs to 0 to skip phase 1."

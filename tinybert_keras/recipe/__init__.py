@@ -5,12 +5,13 @@
 - `presets`: what the stages write and read back, and what names a model;
 - `inputs`: a stage's data, teacher and student, resolved once at its entry;
 - `evaluation`: metrics, size, latency, the comparison table;
-- `finetune`, `general`, `task`: the stages; `run`: `run_recipe`.
+- `finetune`, `general`, `augment`, `task`: the stages; `run`: `run_recipe`.
 
 Each stage takes its settings group from `tinybert_keras.config` (or the same settings as
 keyword arguments) and writes one folder whose result is an ordinary keras-hub preset.
 """
 
+from tinybert_keras.recipe.augment import augment_task
 from tinybert_keras.recipe.evaluation import evaluate_presets
 from tinybert_keras.recipe.finetune import finetune
 from tinybert_keras.recipe.general import general_distill

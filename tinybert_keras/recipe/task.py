@@ -123,17 +123,16 @@ class PhaseInputs:
             sequence_length=self.task.sequence_length, shuffle=shuffle, seed=self.training.seed,
         )
 
-    def steps(self, examples, epochs):
-        """`(steps, steps per checkpoint)` of `epochs` passes over `examples`."""
+    def steps(self, examples, epochs, fixed=None):
+        """`(steps, steps per checkpoint)` of `epochs` passes over `examples` (or `fixed` steps)."""
         per_epoch = math.ceil(len(examples) / self.training.batch_size)
-        return (training_lib.steps_for(epochs, per_epoch),
-                self.settings.steps_per_checkpoint or per_epoch)
+        steps = fixed or training_lib.steps_for(epochs, per_epoch)
+        return steps, min(self.settings.steps_per_checkpoint or per_epoch, steps)
 
 
-def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks=(),
+def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, callbacks=(),
                **switches):
-    """Trains one phase's `Distiller` resumably in `phase_dir`; returns its number of steps."""
-    steps, interval = inputs.steps(train, epochs)
+    """Trains one phase's `Distiller` for `steps` steps, resumably, in `phase_dir`."""
     with inputs.strategy.scope():
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
@@ -142,7 +141,6 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
         callbacks=callbacks, verbose=inputs.verbose,
     )
-    return steps
 
 
 def intermediate_phase(inputs, train, phase_dir):
@@ -164,8 +162,11 @@ def intermediate_phase(inputs, train, phase_dir):
     phase_dir = pathlib.Path(phase_dir)
     settings = inputs.settings
     if open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) is None:
-        steps = _fit_phase(
-            inputs, "intermediate", train, phase_dir, settings.intermediate_epochs,
+        steps, interval = inputs.steps(
+            train, settings.intermediate_epochs, settings.intermediate_steps
+        )
+        _fit_phase(
+            inputs, "intermediate", train, phase_dir, steps, interval,
             lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
         )
         inputs.student.save_weights(str(phase_dir / STUDENT_WEIGHTS))
@@ -204,8 +205,9 @@ def prediction_phase(inputs, train, dev, phase_dir):
             warmup = int(settings.warmup_fraction * steps)
             return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
 
-        steps = _fit_phase(
-            inputs, "prediction", train, phase_dir, settings.prediction_epochs, schedule,
+        steps, interval = inputs.steps(train, settings.prediction_epochs)
+        _fit_phase(
+            inputs, "prediction", train, phase_dir, steps, interval, schedule,
             callbacks=[keep], temperature=settings.temperature,
             prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
             **distiller_options(settings, layerwise_losses=False),
@@ -278,7 +280,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
-    if settings.intermediate_epochs > 0:
+    if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))
         intermediate_phase(phase, train, output_dir / "intermediate")
