@@ -1,10 +1,12 @@
-"""`tinybert-keras run --config` with a file that sets every setting, on tiny models."""
+"""`tinybert-keras run --config` with a file that sets every setting, on tiny models and a
+task of the user's own CSV files."""
 
 import json
 import pathlib
 
 import yaml
 
+from recipe_tiny import tiny_csv_files
 from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import cli
 from tinybert_keras.config import RecipeConfig
@@ -14,15 +16,18 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 
 
 def every_setting(tmp_path):
-    augmented = tmp_path / "trec_aug.tsv"
-    augmented.write_text("question\tlabel\nwhat is a bird ?\tDESC\nwho is he ?\tHUM\n"
-                         "where is it ?\tLOC\nhow many ?\tNUM\n")
+    files = tiny_csv_files(tmp_path / "reviews")
+    augmented = tmp_path / "reviews_aug.tsv"
+    augmented.write_text("review\tsentiment\nthe movie was good\tpos\na dull plot\tneg\n"
+                         "the film was great fun\tpos\nawful\tneg\n")
     layerwise = {"shared_projection": True, "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
                  "formulation": "official"}
     return {
-        "task": "trec", "dataset_options": {"seed": 1}, "sequence_length": 16,
-        "train_examples": 48, "dev_examples": 24, "batch_size": 8, "seed": 1,
+        "task": "my_reviews", **files, "text_columns": ["review"], "label_column": "sentiment",
+        "label_names": ["pos", "neg"], "regression": False, "metrics": ["f1", "accuracy"],
+        "dataset_options": {"encoding": "utf-8"}, "sequence_length": 16,
+        "train_examples": 48, "dev_examples": 20, "batch_size": 8, "seed": 1,
         "jit_compile": False, "teacher": tiny_teacher_preset(tmp_path / "pretrained"),
         "student": {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 1},
         "output_dir": str(tmp_path / "run"), "share_teacher": True, "labels_only": True,
@@ -63,4 +68,9 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     task = json.loads((root / "task" / "run.json").read_text())
     assert task["temperature"] == 2.0 and task["label_loss"] is True
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
+    assert task["data"]["name"] == "my_reviews" and task["data"]["label_names"] == ["pos", "neg"]
+    assert task["data"]["sizes"] == {"train": 48, "dev": 20, "test": 24}
+    assert list(report["rows"]["teacher"]["metrics"]) == ["f1", "accuracy"]
+    saved = json.loads((root / "task" / "preset" / "tinybert_task.json").read_text())
+    assert saved["text_columns"] == ["review"] and saved["label_column"] == "sentiment"
     assert "labels-only student:" in capsys.readouterr().out

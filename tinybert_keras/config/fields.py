@@ -117,7 +117,11 @@ class Text(Kind):
 
 @dataclasses.dataclass(frozen=True)
 class Texts(Kind):
-    """A list of non-empty strings; one string is a list of one. Repeat the flag for more."""
+    """A list of non-empty strings; one string is a list of one. On the command line the values
+    follow one flag (`--corpus a.txt b/`), or with `singular` that flag is repeated, one value
+    each (`--text-column a --text-column b`), so it cannot swallow positional arguments."""
+
+    singular: str = None
 
     def _check(self, name, value):
         values = [value] if isinstance(value, str) else value
