@@ -46,8 +46,9 @@ def test_the_command_writes_jsonl_with_word_vectors_only(tmp_path, capsys):
     source = tmp_path / "train.jsonl"
     source.write_text("".join(f'{{"text": "{s}", "label": "pos"}}\n' for s in SENTENCES))
     target = tmp_path / "out.jsonl"
-    code = cli.main(["augment", str(source), str(target), "--text-columns", "text",
-                     "--masked-lm", "none", "--num-augmentations", "2",
+    # A repeatable --text-column before the positional arguments does not swallow them.
+    code = cli.main(["augment", "--text-column", "text", str(source), str(target),
+                     "--label-column", "label", "--masked-lm", "none", "--num-augmentations", "2",
                      "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
     assert code == 0
     assert "Wrote" in capsys.readouterr().out

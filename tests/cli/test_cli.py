@@ -8,7 +8,7 @@ import pytest
 from tinybert_keras import cli
 from tinybert_keras import recipe
 from tinybert_keras.cli import commands
-from tinybert_keras.cli.flags import flag_name
+from tinybert_keras.cli.flags import setting_flag
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import RecipeConfig
@@ -44,8 +44,8 @@ def test_every_config_setting_is_a_run_flag_and_reaches_the_config():
     run_flags = {option for action in SUBCOMMANDS["run"]._actions
                  for option in action.option_strings}
     for path, field in leaves(RecipeConfig):
-        section, _, name = path.rpartition(".")
-        assert flag_name(name, f"{section}." if section else "") in run_flags, path
+        section = path.rpartition(".")[0]
+        assert setting_flag(field, f"{section}." if section else "") in run_flags, path
     argv = ["run", "--batch-size", "7", "--no-jit-compile", "--dataset-options", "seed=3",
             "--student", '{"num_layers": 2, "hidden_dim": 8, "intermediate_dim": 16, '
             '"num_heads": 2}', "--distill.layer-map", "2,4", "--general.corpus", "a.txt", "b/",

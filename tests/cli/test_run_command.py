@@ -1,4 +1,5 @@
-"""`tinybert-keras run --config` with a file that sets every setting, on tiny models."""
+"""`tinybert-keras run --config` with a file that sets every setting, on tiny models and a
+task of the user's own CSV files."""
 
 import json
 import pathlib
@@ -6,6 +7,7 @@ import pathlib
 import yaml
 
 from augmentation_tiny import tiny_word_vectors
+from recipe_tiny import tiny_csv_files
 from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import cli
 from tinybert_keras.config import RecipeConfig
@@ -15,6 +17,7 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 
 
 def every_setting(tmp_path):
+    files = tiny_csv_files(tmp_path / "reviews")
     glove = tmp_path / "glove.txt"
     vectors = tiny_word_vectors()
     glove.write_text("".join(" ".join([word, *map(str, row)]) + "\n"
@@ -23,8 +26,10 @@ def every_setting(tmp_path):
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
                  "formulation": "official"}
     return {
-        "task": "trec", "dataset_options": {"seed": 1}, "sequence_length": 16,
-        "train_examples": 48, "dev_examples": 24, "batch_size": 8, "seed": 1,
+        "task": "my_reviews", **files, "text_columns": ["review"], "label_column": "sentiment",
+        "label_names": ["pos", "neg"], "regression": False, "metrics": ["f1", "accuracy"],
+        "dataset_options": {"encoding": "utf-8"}, "sequence_length": 16,
+        "train_examples": 48, "dev_examples": 20, "batch_size": 8, "seed": 1,
         "jit_compile": False, "teacher": tiny_teacher_preset(tmp_path / "pretrained"),
         "student": {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 1},
         "output_dir": str(tmp_path / "run"), "share_teacher": True, "labels_only": True,
@@ -72,4 +77,9 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     assert task["augmented_train"] == report["augmentation"]["path"]
     assert report["augmentation"]["rows"] >= 48
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
+    assert task["data"]["name"] == "my_reviews" and task["data"]["label_names"] == ["pos", "neg"]
+    assert task["data"]["sizes"] == {"train": 48, "dev": 20, "test": 24}
+    assert list(report["rows"]["teacher"]["metrics"]) == ["f1", "accuracy"]
+    saved = json.loads((root / "task" / "preset" / "tinybert_task.json").read_text())
+    assert saved["text_columns"] == ["review"] and saved["label_column"] == "sentiment"
     assert "labels-only student:" in capsys.readouterr().out

@@ -41,11 +41,12 @@ def planned_runs(settings):
     already holds whole seeds.
 
     Args:
-        settings: an `AblationSettings` whose `tasks` is set.
+        settings: an `AblationSettings`.
 
     Returns:
-        A list of `(task, variant name, seed, learning rate or None)`; the labels-only variant
-        has one run per learning rate of the sweep.
+        A list of `(task, variant name, seed, learning rate or None)`, the task `None` when the
+        settings name none (the base config's task); the labels-only variant has one run per
+        learning rate of the sweep.
 
     Example:
     ```python
@@ -55,7 +56,7 @@ def planned_runs(settings):
     """
     runs = []
     for seed in settings.seeds:
-        for task in settings.tasks:
+        for task in settings.tasks or [None]:
             for name in settings.variants:
                 rates = settings.baseline_learning_rates if name == "labels_only" else [None]
                 runs.extend((task, name, seed, rate) for rate in rates)
@@ -74,21 +75,29 @@ class _Shared:
             self.cache[key] = make()
         return self.cache[key]
 
+    def config_for(self, task):
+        """The base config, on `task` when one is named."""
+        return self.config if task is None else self.config.replace(task=task)
+
     def data(self, task):
         return self._once(("data", task), lambda: inputs.load_task(
-            self.config.replace(task=task).data_settings()))
+            self.config_for(task).data_settings()))
+
+    def name(self, task):
+        """The task's name, for folders and results."""
+        return self.data(task).task.name
 
     def teacher(self, task):
-        config = self.config.replace(task=task)
+        config = self.config_for(task)
         folder = (teacher_folder(config, self.data(task)) if config.share_teacher
-                  else self.root / "shared" / task / "teacher")
+                  else self.root / "shared" / self.name(task) / "teacher")
         return self._once(("teacher", task), lambda: finetune(
             config.teacher, self.data(task), folder, config.finetune,
             config.training_settings(), verbose=self.verbose)["preset"])
 
     def augmented(self, task):
         return self._once(("augmented", task), lambda: augment_task(
-            self.data(task), self.root / "shared" / task / "augmented",
+            self.data(task), self.root / "shared" / self.name(task) / "augmented",
             self.config.augmentation, verbose=self.verbose != 0)["path"])
 
     def general(self, layer_map):
@@ -101,7 +110,7 @@ class _Shared:
 
 def _run(shared, task, variant, seed, rate, run_dir):
     """One run of the grid; returns the student's dev metrics."""
-    config = shared.config.replace(task=task, seed=seed)
+    config = shared.config_for(task).replace(seed=seed)
     data, training = shared.data(task), config.training_settings()
     if variant.procedure == "labels_only":
         config = config.replace(baseline=config.baseline.replace(learning_rate=rate))
@@ -150,7 +159,6 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
     ```
     """
     (settings,) = split_overrides(overrides, settings or AblationSettings())
-    settings = settings.replace(tasks=settings.tasks or [config.task])
     if inputs.student_kind(config.student) != "shape":
         raise ConfigError(
             f"An ablation study needs a student shape (tinybert_4, or a mapping of num_layers, "
@@ -163,10 +171,11 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
     for number, (task, name, seed, rate) in enumerate(runs, 1):
         variant = VARIANTS[name]
         label = name if rate is None else f"{name}@{rate:g}"
-        run_dir = root / "runs" / task / label / f"seed{seed}"
-        key = json.dumps([config.replace(task=task, seed=seed).to_dict(),
+        task_name = shared.name(task)
+        run_dir = root / "runs" / task_name / label / f"seed{seed}"
+        key = json.dumps([shared.config_for(task).replace(seed=seed).to_dict(),
                           dataclasses.asdict(variant), rate], sort_keys=True)
-        record = {"task": task, "variant": label, "seed": seed,
+        record = {"task": task_name, "variant": label, "seed": seed,
                   "settings_hash": hashlib.sha256(key.encode()).hexdigest()[:12]}
         result_file = run_dir / RESULT_FILE
         reused = result_file.is_file()
@@ -186,7 +195,7 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
             record["seconds"] = round(time.perf_counter() - start, 1)
             results_lib.write_json(result_file, record)
         main = next(iter(record["metrics"]))
-        progress(f"[{number}/{len(runs)}] {task} {label} seed {seed}: {main} "
+        progress(f"[{number}/{len(runs)}] {task_name} {label} seed {seed}: {main} "
                  f"{record['metrics'][main]:.4f} ({record['seconds']:.0f} s"
                  f"{', reused' if reused else ''})")
         rows = results_lib.collect(root / "runs")

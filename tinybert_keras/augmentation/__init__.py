@@ -4,6 +4,7 @@ from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.augmenter import split_words
 from tinybert_keras.augmentation.files import augment_file
 from tinybert_keras.augmentation.files import build_augmenter
+from tinybert_keras.augmentation.files import read_training_file
 from tinybert_keras.augmentation.mlm_candidates import MLMCandidates
 from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.masked_lm import train_masked_lm

@@ -1,6 +1,9 @@
-"""Augmenting a training set or file: the augmenter from settings, the rows written resumably."""
+"""Augmenting a training set or file: the augmenter from settings; a file read as a task,
+every example augmented, the rows written resumably in the one form task distillation reads for
+that task."""
 
 import keras_hub
+import numpy as np
 
 from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
@@ -8,7 +11,35 @@ from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import split_overrides
+from tinybert_keras.data.custom import label_key
+from tinybert_keras.data.files import load_files
 from tinybert_keras.data.files import read_file_records
+from tinybert_keras.data.glue import glue_task
+from tinybert_keras.data.glue import load_glue_file
+
+
+def canonical_rows(task, examples):
+    """Examples in the one form task distillation reads for their task.
+
+    Args:
+        task: the `Task`.
+        examples: its `Examples`.
+
+    Returns:
+        `(columns, texts, labels)`: the task's text columns and label column, the texts (pairs
+        as tuples), and the labels as class names (scores for a regression).
+
+    Example:
+    ```python
+    columns, texts, labels = canonical_rows(data.task, data["train"])
+    ```
+    """
+    if task.is_regression:
+        # str() of a float32 is its shortest form: 3.8, not 3.799999952316284.
+        labels = [float(str(np.float32(score))) for score in examples.labels]
+    else:
+        labels = [task.label_names[int(label)] for label in examples.labels]
+    return [*task.text_columns, task.label_column], examples.texts, labels
 
 
 def build_augmenter(settings, task_name=None):
@@ -47,17 +78,68 @@ def build_augmenter(settings, task_name=None):
     )
 
 
+def read_training_file(path, settings):
+    """The examples of a file to augment, in the form task distillation reads for its task.
+
+    With `settings.task` and no `text_columns`: a GLUE task's file, in the classic `glue_data`
+    layout or in the task's own columns (`tinybert_keras.data.load_glue_file`). With
+    `text_columns` and `label_column`: a file of your own (as `tinybert_keras.data.load_files`
+    reads it), or, with a GLUE task too, that task's examples in other columns.
+
+    Args:
+        path: a `.tsv`, `.csv` or `.jsonl` file.
+        settings: an `AugmentFileSettings`.
+
+    Returns:
+        `(columns, texts, labels)`: the task's text columns and label column, the texts (pairs
+        as tuples), and the labels as class names (scores for a regression).
+
+    Raises:
+        ConfigError: if neither a GLUE task nor the columns are given.
+        DataError: for a file that does not fit them.
+
+    Example:
+    ```python
+    columns, texts, labels = read_training_file("glue_data/MRPC/train.tsv",
+                                                AugmentFileSettings(task="mrpc"))
+    columns, labels[0]  # (['sentence1', 'sentence2', 'label'], 'equivalent')
+    ```
+    """
+    settings.check_input()
+    if settings.text_columns is None:
+        data = load_glue_file(settings.task, path)
+        return canonical_rows(data.task, data["train"])
+    columns = [*settings.text_columns, settings.label_column]
+    if settings.task is None and settings.label_names is None and not settings.regression:
+        # The class names are the labels themselves, as load_files infers them; a file of one
+        # class (a shard of a training set) is fine here.
+        records = read_file_records(path, settings.text_columns, settings.label_column)
+        labels = [label_key(raw, path, line, settings.label_column) for _, raw, line in records]
+        return columns, [text for text, _, _ in records], labels
+    glue = None if settings.task is None else glue_task(settings.task)
+    data = load_files(
+        path, text_columns=settings.text_columns, label_column=settings.label_column,
+        label_names=settings.label_names if glue is None else glue.label_names,
+        regression=settings.regression if glue is None else glue.is_regression,
+    )
+    return canonical_rows(glue or data.task, data["train"])
+
+
 def augment_file(input_path, output_path, settings=None, **overrides):
     """Writes TinyBERT-augmented copies of a training file's examples (`tinybert-keras augment`).
 
-    Each example becomes its original row followed by its augmented rows (see
-    `augment_to_file`), which task distillation reads with `augmented_train=`. An interrupted
-    run resumes where it stopped when called again with the same settings.
+    The input is read as a task (`read_training_file`): a GLUE task's file in the `glue_data`
+    layout, or a file of your own with its columns named. Each example becomes its original row
+    followed by its augmented rows (see `augment_to_file`), in the task's own form: its text
+    columns and label column, labels as class names (scores for a regression), which task
+    distillation reads for the same task with `augmented_train=`. An interrupted run resumes
+    where it stopped when called again with the same settings.
 
     Args:
-        input_path: a `.tsv`, `.csv` or `.jsonl` file with named columns.
+        input_path: a `.tsv`, `.csv` or `.jsonl` file.
         output_path: the file to write: `.jsonl` for JSON lines, anything else TSV.
-        settings: an `AugmentFileSettings` (columns, N_a, K, p_t, the MLM, the word vectors, ...).
+        settings: an `AugmentFileSettings` (the task or columns, N_a, K, p_t, the MLM, the word
+            vectors, ...).
         **overrides: any setting of `settings` by name.
 
     Returns:
@@ -65,17 +147,12 @@ def augment_file(input_path, output_path, settings=None, **overrides):
 
     Example:
     ```python
-    augment_file("train.tsv", "train_aug.tsv", masked_lm="none", num_augmentations=4)
+    augment_file("glue_data/MRPC/train.tsv", "mrpc_aug.tsv", task="mrpc", masked_lm="none")
+    augment_file("reviews.csv", "reviews_aug.tsv", text_columns=["review"],
+                 label_column="sentiment", masked_lm="none", num_augmentations=4)
     ```
     """
     (settings,) = split_overrides(overrides, settings or AugmentFileSettings())
-    records = read_file_records(input_path, settings.text_columns, settings.label_column)
-    examples, labels = [record[0] for record in records], [record[1] for record in records]
-    return augment_to_file(
-        build_augmenter(settings, settings.task),
-        examples,
-        labels,
-        output_path,
-        columns=[*settings.text_columns, settings.label_column],
-        chunk_size=settings.chunk_size,
-    )
+    columns, texts, labels = read_training_file(input_path, settings)
+    return augment_to_file(build_augmenter(settings, settings.task), texts, labels, output_path,
+                           columns=columns, chunk_size=settings.chunk_size)

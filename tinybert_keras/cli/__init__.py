@@ -28,8 +28,13 @@ optional: released general TinyBERTs can be used instead) -> task-distill (inter
 then prediction layer) -> evaluate. `run` does all of it from one config, `demo` offline on a
 CPU."""
 
-CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick, ablation), "
-               "whose settings are the defaults here; flags override them.")
+AUGMENT_DESCRIPTION = """Write augmented copies of a training file (BERT MLM and word-vector
+substitutions, the paper's Algorithm 1) for task-distill --augmented-train, in the task's text and
+label columns with class names as labels. The input is a GLUE task's file (--task mrpc
+glue_data/MRPC/train.tsv) or your own (--text-column, --label-column)."""
+
+CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick, "
+               "ablation), whose settings are the defaults here; flags override them.")
 
 
 def _field(cls, name):
@@ -132,11 +137,9 @@ def build_parser():
 
     augment = _command(
         subcommands, parent, "augment", commands.augment,
-        "TinyBERT data augmentation of a training file.",
-        "Write augmented copies of a training file (BERT MLM and word-vector substitutions, the "
-        "paper's Algorithm 1) for task-distill --augmented-train.", config=False,
+        "TinyBERT data augmentation of a training file.", AUGMENT_DESCRIPTION, config=False,
     )
-    augment.add_argument("input", help="Input dataset: .tsv, .csv or .jsonl with a header/keys.")
+    augment.add_argument("input", help="The training file: .tsv, .csv or .jsonl by extension.")
     augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
     add_settings(augment, AugmentFileSettings, prefix="augment.", bare=True)
     return parser

@@ -106,6 +106,8 @@ def stage_command(stage):
 
     def run(args):
         config = _config(args)
+        if stage.data:
+            config.data_settings().check_files()
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
         from tinybert_keras import recipe
 
@@ -123,7 +125,8 @@ def stage_command(stage):
 
 
 def evaluate(args):
-    """`tinybert-keras evaluate`: the comparison table of a teacher and its students."""
+    """`tinybert-keras evaluate`: the comparison table of a teacher and its students; files of
+    your own take what their settings leave unset from the teacher's saved task."""
     config = _config(args)
     from tinybert_keras import recipe
 
@@ -142,6 +145,7 @@ def evaluate(args):
 def run_config(args):
     """`tinybert-keras run`: every stage of a config."""
     config = _config(args)
+    config.data_settings().check_files()
     from tinybert_keras import recipe
 
     recipe.run_recipe(config)
@@ -173,6 +177,7 @@ def ablate(args):
 def augment(args):
     """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
     settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
+    settings.check_input()
     from tinybert_keras.augmentation import augment_file
 
     rows = augment_file(args.input, args.output, settings)

@@ -2,13 +2,13 @@
 
 import dataclasses
 
+from tinybert_keras.config.data import ColumnSettings
 from tinybert_keras.config.fields import Boolean
 from tinybert_keras.config.fields import Choice
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
 from tinybert_keras.config.stages import COUNT
 from tinybert_keras.config.stages import OPTIONAL_COUNT
@@ -89,31 +89,45 @@ class AugmentSettings(Settings):
 
 
 @dataclasses.dataclass(frozen=True)
-class AugmentFileSettings(AugmentSettings):
-    """Augmenting a training file (`tinybert-keras augment`): its columns, then `AugmentSettings`.
+class AugmentFileSettings(ColumnSettings, AugmentSettings):
+    """Augmenting a training file (`tinybert-keras augment`): what the file is, then how.
+
+    The input is a GLUE task's file (`task`, in the classic `glue_data` layout or in the task's
+    own columns) or a file of your own (`text_columns` and `label_column`, as for `DataSettings`).
+    The output is in the one form task distillation reads for the same task: the task's text
+    columns and label column, labels as class names (scores for a regression).
 
     Args:
-        text_columns: one text column, or two for sentence pairs.
-        label_column: the label column.
-        task: a GLUE task, whose N_a the official script sets.
+        task: a GLUE task: its file layout, and the N_a the official script sets for it.
+        **columns_and_augmentation: the `ColumnSettings` of a file of your own and the
+            `AugmentSettings`.
 
     Example:
     ```python
-    AugmentFileSettings(text_columns=["premise", "hypothesis"], masked_lm="none")
+    AugmentFileSettings(task="mrpc", masked_lm="none")
+    AugmentFileSettings(text_columns=["premise", "hypothesis"], label_column="gold")
     ```
     """
 
-    text_columns: list = setting(
-        ["sentence"], "One text column, or two for sentence pairs (each side is augmented on its "
-        "own).", Texts(metavar="COLUMN"))
-    label_column: str = setting("label", "The label column.", Text(metavar="COLUMN"))
     task: str = setting(
-        None, "A GLUE task: N_a defaults to the official script's value for it.",
-        Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
+        None, "A GLUE task: its glue_data file layout, and N_a's default (the official "
+        "script's).", Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
 
     def check_together(self):
-        if len(self.text_columns) > 2:
+        super().check_together()
+        if self.task is not None and (self.label_names is not None or self.regression):
             raise ConfigError(
-                f"text_columns takes one column, or two for sentence pairs; got "
-                f"{self.text_columns}."
+                f"task {self.task} sets the labels: drop label_names and regression (they are "
+                "for files of your own)."
             )
+
+    def check_input(self):
+        """Raises `ConfigError` unless the input's layout is known: a GLUE task or its columns.
+
+        Example:
+        ```python
+        AugmentFileSettings(task="sst2").check_input()
+        ```
+        """
+        if self.task is None:
+            self.require_columns("No GLUE task is given (task)")

@@ -118,9 +118,11 @@ class Text(Kind):
 @dataclasses.dataclass(frozen=True)
 class Several(Kind):
     """A list of values of one kind; a single value is a list of one. On the command line the
-    values follow the flag, separated by spaces."""
+    values follow one flag (`--corpus a.txt b/`), or with `singular` that flag is repeated, one
+    value each (`--text-column a --text-column b`), so it cannot swallow positional arguments."""
 
     item: Kind = dataclasses.field(default=Text(), kw_only=True)
+    singular: str = dataclasses.field(default=None, kw_only=True)
 
     def _check(self, name, value):
         values = list(value) if isinstance(value, (list, tuple)) else [value]

@@ -6,6 +6,7 @@ import pathlib
 
 import yaml
 
+from tinybert_keras.config.data import DataSettings
 from tinybert_keras.config.fields import Boolean
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Text
@@ -14,7 +15,6 @@ from tinybert_keras.config.fields import setting
 from tinybert_keras.config.stages import STUDENT
 from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.stages import BaselineSettings
-from tinybert_keras.config.stages import DataSettings
 from tinybert_keras.config.stages import DistillSettings
 from tinybert_keras.config.stages import EvaluationSettings
 from tinybert_keras.config.stages import FinetuneSettings

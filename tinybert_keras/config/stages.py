@@ -13,7 +13,6 @@ from tinybert_keras.config.fields import Choice
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Custom
 from tinybert_keras.config.fields import Number
-from tinybert_keras.config.fields import Options
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import Texts
@@ -73,38 +72,6 @@ def _parse_student(text):
 
 LAYER_MAP = Custom(checker=_check_layer_map, parser=_parse_layer_map, metavar="MAP")
 STUDENT = Custom(checker=_check_student, parser=_parse_student, metavar="STUDENT")
-
-
-@dataclasses.dataclass(frozen=True)
-class DataSettings(Settings):
-    """Which task to learn, and how its examples are cut.
-
-    Args:
-        task: a dataset name for `tinybert_keras.data.load_dataset`.
-        dataset_options: extra `load_dataset` arguments.
-        sequence_length: the packed length of task examples; `None` takes the task's.
-        train_examples: use only the first this many training examples.
-        dev_examples: score on only the first this many dev examples.
-
-    Example:
-    ```python
-    DataSettings(task="rotten_tomatoes", sequence_length=48)
-    ```
-    """
-
-    task: str = setting(
-        "sst2", "A dataset: a GLUE task (sst2, mnli, ...) or an offline one (rotten_tomatoes, "
-        "vader_movies, trec, sms_spam).", Text(metavar="NAME"))
-    dataset_options: dict = setting(
-        {}, "Extra load_dataset argument, e.g. source=glue_data (repeatable).",
-        Options(metavar="KEY=VALUE"))
-    sequence_length: int = setting(
-        None, "Packed length of task examples; none takes the task's (64 single sentence, 128 "
-        "pairs).", OPTIONAL_COUNT)
-    train_examples: int = setting(
-        None, "Train on only the first N training examples (quick runs).", OPTIONAL_COUNT)
-    dev_examples: int = setting(
-        None, "Score on only the first N dev examples (quick runs).", OPTIONAL_COUNT)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,7 @@ from tinybert_keras.data.catalog import load_dataset
 from tinybert_keras.data.corpus import corpus_sentences, split_sentences, text_corpus_dataset
 from tinybert_keras.data.custom import from_dataframe, from_lists
 from tinybert_keras.data.files import load_files
-from tinybert_keras.data.glue import GLUE_TASKS, glue_task, load_glue
+from tinybert_keras.data.glue import GLUE_TASKS, glue_task, load_glue, load_glue_file
 from tinybert_keras.data.metrics import (
     BinaryF1,
     MatthewsCorrelation,

@@ -3,6 +3,7 @@
 import pathlib
 
 from tinybert_keras.augmentation.files import build_augmenter
+from tinybert_keras.augmentation.files import canonical_rows
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentSettings
 from tinybert_keras.config import split_overrides
@@ -45,15 +46,12 @@ def augment_task(data, output_dir, settings=None, *, verbose=True, **overrides):
     })
     if finished is not None:
         return finished
-    task, train = data.task, data["train"]
-    labels = (train.labels.tolist() if task.is_regression
-              else [task.label_names[label] for label in train.labels])
+    columns, texts, labels = canonical_rows(data.task, data["train"])
     path = pathlib.Path(output_dir) / AUGMENTED_FILE
     rows = augment_to_file(
-        build_augmenter(settings, task.name), train.texts, labels, path,
-        columns=[*task.text_columns, task.label_column], chunk_size=settings.chunk_size,
-        verbose=verbose,
+        build_augmenter(settings, data.task.name), texts, labels, path, columns=columns,
+        chunk_size=settings.chunk_size, verbose=verbose,
     )
     return finish_run(output_dir, {
-        "stage": "augment", "path": str(path), "rows": rows, "examples": len(train),
+        "stage": "augment", "path": str(path), "rows": rows, "examples": len(texts),
     })

@@ -66,6 +66,10 @@ def check_teacher(teacher, dataset, task, labels, margin=0.05):
 def read_augmented(path, task):
     """The augmented training examples of a task, from `tinybert-keras augment`'s output.
 
+    `augment` writes every task in one form, which this reads: the task's text columns and
+    label column (`label` for GLUE), labels as class names or class ids (scores for a
+    regression).
+
     Args:
         path: a `.tsv`, `.csv` or `.jsonl` file with the task's text and label columns.
         task: the `Task`.
