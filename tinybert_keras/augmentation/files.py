@@ -7,6 +7,7 @@ from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import shard_range
 from tinybert_keras.config import split_overrides
 from tinybert_keras.data.files import read_file_records
 
@@ -16,7 +17,10 @@ def augment_file(input_path, output_path, settings=None, **overrides):
 
     Each example becomes its original row followed by its augmented rows (see
     `augment_to_file`), which task distillation reads with `augmented_train=`. An interrupted
-    run resumes where it stopped when called again with the same settings.
+    run resumes where it stopped when called again with the same settings. With `shard="i/N"`
+    it augments only the i-th of N blocks of the examples, so N machines can share the work;
+    their files, concatenated in order (`cat out.0.tsv out.1.tsv ...`), are the file one
+    machine writes.
 
     Args:
         input_path: a `.tsv`, `.csv` or `.jsonl` file with named columns.
@@ -34,6 +38,8 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     """
     (settings,) = split_overrides(overrides, settings or AugmentSettings())
     records = read_file_records(input_path, settings.text_columns, settings.label_column)
+    shard = shard_range(settings.shard, len(records))
+    records = records[shard.start : shard.stop]
     examples, labels = [record[0] for record in records], [record[1] for record in records]
     if settings.word_vectors:
         word_vectors = WordVectors.from_glove_text(settings.word_vectors, settings.max_words)
@@ -61,4 +67,5 @@ def augment_file(input_path, output_path, settings=None, **overrides):
         output_path,
         columns=[*settings.text_columns, settings.label_column],
         chunk_size=settings.chunk_size,
+        first_id=shard.start,
     )

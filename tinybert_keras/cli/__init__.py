@@ -1,5 +1,5 @@
 """The `tinybert-keras` command: one subcommand per stage of the recipe, plus `run`, `demo`,
-`evaluate` and `augment`.
+`evaluate`, `augment` and `prepare-corpus`.
 
 Every flag is generated from the settings declared in `tinybert_keras.config`, so the command
 line, `RecipeConfig` files and the Python API take the same settings with the same checks. Help
@@ -15,6 +15,7 @@ from tinybert_keras.cli import commands
 from tinybert_keras.cli.flags import add_setting
 from tinybert_keras.cli.flags import add_settings
 from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
 from tinybert_keras.config import RecipeConfig
@@ -126,6 +127,18 @@ def build_parser():
     augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
     add_settings(augment, AugmentSettings, prefix="augment.", bare=True)
     augment.set_defaults(run=commands.augment)
+
+    prepare = subcommands.add_parser(
+        "prepare-corpus", parents=[parent],
+        help="Tokenize a text corpus once into TFRecord files for general-distill.",
+        description="Tokenize and pack a text corpus into NUM_FILES TFRecord parts that "
+        "general-distill --corpus OUTPUT reads. With --shard I/N a machine writes only its "
+        "block of the parts; the parts of N machines are the files of one run, merged by "
+        "giving general-distill every machine's folder (or one shared folder).",
+    )
+    prepare.add_argument("output", help="The folder of the prepared corpus.")
+    add_settings(prepare, CorpusSettings, prefix="corpus.", bare=True)
+    prepare.set_defaults(run=commands.prepare_corpus)
     return parser
 
 

@@ -12,6 +12,7 @@ import pathlib
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
 from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
@@ -165,4 +166,13 @@ def augment(args):
 
     rows = augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
+    return 0
+
+
+def prepare_corpus(args):
+    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts."""
+    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    from tinybert_keras import recipe
+
+    _print_json(recipe.prepare_corpus(args.output, settings))
     return 0

@@ -9,6 +9,7 @@ from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import Texts
+from tinybert_keras.config.corpus import SHARD
 from tinybert_keras.config.fields import setting
 from tinybert_keras.config.stages import COUNT
 from tinybert_keras.config.stages import OPTIONAL_COUNT
@@ -40,6 +41,7 @@ class AugmentSettings(Settings):
         jit_compile: XLA-compile the MLM.
         batch_size: MLM queries per forward pass.
         chunk_size: examples per resumable write.
+        shard: `"i/N"`: augment only the i-th of N contiguous blocks of the examples.
 
     Example:
     ```python
@@ -77,6 +79,10 @@ class AugmentSettings(Settings):
     jit_compile: bool = setting(False, "XLA-compile the MLM.", Boolean())
     batch_size: int = setting(64, "MLM queries per forward pass.", COUNT)
     chunk_size: int = setting(256, "Examples per resumable write.", COUNT)
+    shard: str = setting(
+        None, "Augment only the I-th of N blocks of the examples (0/4 ... 3/4 on four "
+        "machines); the shards' outputs, concatenated in order, are the one-machine output.",
+        SHARD)
 
     def check_together(self):
         if len(self.text_columns) > 2:
