@@ -147,6 +147,26 @@ def test_tf_config_names_the_cluster(monkeypatch):
         distribution.default_strategy()
 
 
+def test_a_multi_worker_strategy_after_tensorflow_started_is_a_message(tmp_path):
+    script = """
+import tensorflow as tf
+from tinybert_keras.recipe import RecipeError, distribution
+tf.constant(1.0) + 1.0
+try:
+    distribution.default_strategy()
+except RecipeError as error:
+    print(error)
+"""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
+    environment = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {
+        "type": "worker", "index": 0}}), "PYTHONPATH": str(pathlib.Path(recipe.__file__)
+                                                           .parents[2])}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=240, env=environment, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "TF_CONFIG names 2 workers, but TensorFlow already ran" in result.stdout
+
+
 def test_a_colab_tpu_gets_a_tpu_strategy_once(monkeypatch):
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
@@ -157,6 +177,20 @@ def test_a_colab_tpu_gets_a_tpu_strategy_once(monkeypatch):
     assert distribution.default_strategy() == "TPUStrategy(grpc://10.0.0.2:8470)"
     assert distribution.default_strategy() == "TPUStrategy(grpc://10.0.0.2:8470)"
     assert addresses == ["grpc://10.0.0.2:8470"]
+
+
+def test_a_tpu_vm_is_recognised_by_its_chips(monkeypatch, tmp_path):
+    monkeypatch.delenv("COLAB_TPU_ADDR", raising=False)
+    monkeypatch.setattr(distribution, "PCI_DEVICES", str(tmp_path / "*"))
+    for name, vendor, device in (("nic", "0x1ae0", "0x0042"), ("disk", "0x1af4", "0x1001")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "vendor").write_text(vendor + "\n")
+        (tmp_path / name / "device").write_text(device + "\n")
+    assert distribution._tpu_address() is None  # Google's virtual network card is no TPU.
+    (tmp_path / "chip").mkdir()
+    (tmp_path / "chip" / "vendor").write_text("0x1ae0\n")
+    (tmp_path / "chip" / "device").write_text("0x0063\n")
+    assert distribution._tpu_address() == "local"
 
 
 def test_the_stages_of_one_machine_refuse_several(monkeypatch, tmp_path):

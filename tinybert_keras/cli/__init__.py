@@ -55,6 +55,18 @@ def _add_stage(commands_parsers, name, stage, parent):
     parser.set_defaults(run=commands.stage_command(stage))
 
 
+def _add_file_command(subcommands, parent, name, settings, help_text, description, files, run):
+    """A command that reads and writes the files `files` names, with the flags of a settings
+    group; `settings` is `(the class, the prefix its values are read back under)`."""
+    parser = subcommands.add_parser(
+        name, parents=[parent], help=help_text, description=description
+    )
+    for argument, argument_help in files.items():
+        parser.add_argument(argument, help=argument_help)
+    add_settings(parser, settings[0], prefix=settings[1], bare=True)
+    parser.set_defaults(run=run)
+
+
 def build_parser():
     """The `tinybert-keras` argument parser with every subcommand.
 
@@ -118,27 +130,27 @@ def build_parser():
                       help="Folder for the stages (default tinybert_demo or tinybert_demo_quick).")
     demo.set_defaults(run=commands.demo)
 
-    augment = subcommands.add_parser(
-        "augment", parents=[parent], help="TinyBERT data augmentation of a training file.",
-        description="Write augmented copies of a training file (BERT MLM and word-vector "
-        "substitutions, the paper's Algorithm 1) for task-distill --augmented-train.",
+    _add_file_command(
+        subcommands, parent, "augment", (AugmentSettings, "augment."),
+        "TinyBERT data augmentation of a training file.",
+        "Write augmented copies of a training file (BERT MLM and word-vector substitutions, the "
+        "paper's Algorithm 1) for task-distill --augmented-train. With --shard I/N a machine "
+        "augments only its block of the examples; the outputs of N machines, concatenated in "
+        "order, are the file of one.",
+        {"input": "Input dataset: .tsv, .csv or .jsonl with a header/keys.",
+         "output": "Output file: .jsonl for JSON lines, else TSV."},
+        commands.augment,
     )
-    augment.add_argument("input", help="Input dataset: .tsv, .csv or .jsonl with a header/keys.")
-    augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
-    add_settings(augment, AugmentSettings, prefix="augment.", bare=True)
-    augment.set_defaults(run=commands.augment)
-
-    prepare = subcommands.add_parser(
-        "prepare-corpus", parents=[parent],
-        help="Tokenize a text corpus once into TFRecord files for general-distill.",
-        description="Tokenize and pack a text corpus into NUM_FILES TFRecord parts that "
-        "general-distill --corpus OUTPUT reads. With --shard I/N a machine writes only its "
-        "block of the parts; the parts of N machines are the files of one run, merged by "
-        "giving general-distill every machine's folder (or one shared folder).",
+    _add_file_command(
+        subcommands, parent, "prepare-corpus", (CorpusSettings, "corpus."),
+        "Tokenize a text corpus once into TFRecord files for general-distill.",
+        "Tokenize and pack a text corpus into NUM_FILES TFRecord parts that general-distill "
+        "--corpus OUTPUT reads. With --shard I/N a machine writes only its block of the parts; "
+        "the parts of N machines are the files of one run, merged by giving general-distill "
+        "every machine's folder (or one shared folder).",
+        {"output": "The folder of the prepared corpus."},
+        commands.prepare_corpus,
     )
-    prepare.add_argument("output", help="The folder of the prepared corpus.")
-    add_settings(prepare, CorpusSettings, prefix="corpus.", bare=True)
-    prepare.set_defaults(run=commands.prepare_corpus)
     return parser
 
 

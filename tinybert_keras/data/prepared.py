@@ -41,25 +41,13 @@ _OWN_FILE = re.compile(r"(corpus\.json|part-\d{5}-of-\d{5}\.(tfrecord|json))(\.p
 MAX_OPEN_PARTS = 64
 
 
-def part_name(index, num_files):
+def _part_name(index, num_files):
     """The file name of part `index` of `num_files`: `part-00003-of-00016.tfrecord`."""
     return f"part-{index:05d}-of-{num_files:05d}.tfrecord"
 
 
-def tokenizer_fingerprint(tokenizer):
-    """What decides a tokenizer's ids: its class, casing and a hash of its vocabulary.
-
-    Args:
-        tokenizer: a keras-hub tokenizer.
-
-    Returns:
-        A JSON-ready dict.
-
-    Example:
-    ```python
-    tokenizer_fingerprint(keras_hub.models.BertTokenizer(vocabulary=["[PAD]", "a"]))
-    ```
-    """
+def _tokenizer_fingerprint(tokenizer):
+    """What decides a tokenizer's ids: its class, casing and a hash of its vocabulary."""
     vocabulary = json.dumps(list(tokenizer.get_vocabulary())).encode("utf-8")
     return {
         "class": type(tokenizer).__name__,
@@ -129,7 +117,7 @@ def _write_parts(output_dir, tokenizer, paths, sequence_length, num_files, todo)
             if document % num_files in todo:
                 yield document, sentence
 
-    writers = {index: tf.io.TFRecordWriter(str(output_dir / (part_name(index, num_files) +
+    writers = {index: tf.io.TFRecordWriter(str(output_dir / (_part_name(index, num_files) +
                                                             ".partial"))) for index in todo}
     counts = dict.fromkeys(todo, 0)
     for document, ids in packed_token_ids(own_sentences(), tokenizer, sequence_length - 2):
@@ -174,10 +162,10 @@ def write_prepared_corpus(output_dir, tokenizer, paths=None, sequence_length=128
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"format": FORMAT, "sequence_length": sequence_length, "num_files": num_files,
-                "tokenizer": tokenizer_fingerprint(tokenizer)}
+                "tokenizer": _tokenizer_fingerprint(tokenizer)}
     _check_manifest(output_dir, manifest)
     owned = shard_range(shard, num_files)
-    todo = {index for index in owned if _complete(output_dir, part_name(index, num_files)) is None}
+    todo = {index for index in owned if _complete(output_dir, _part_name(index, num_files)) is None}
     if todo or not (output_dir / MANIFEST).is_file():
         counts, text_sha256, documents = _write_parts(
             output_dir, tokenizer, paths, sequence_length, num_files, todo
@@ -187,18 +175,18 @@ def write_prepared_corpus(output_dir, tokenizer, paths=None, sequence_length=128
             _check_manifest(output_dir, manifest)
         except DataError:
             for index in todo:
-                (output_dir / (part_name(index, num_files) + ".partial")).unlink()
+                (output_dir / (_part_name(index, num_files) + ".partial")).unlink()
             raise
         _write_json(output_dir / MANIFEST, manifest)
         for index in sorted(todo):
-            name = part_name(index, num_files)
+            name = _part_name(index, num_files)
             os.replace(output_dir / (name + ".partial"), output_dir / name)
             _write_json(output_dir / name.replace(".tfrecord", ".json"), {
                 "sequences": counts[index], "bytes": (output_dir / name).stat().st_size,
                 "sha256": _sha256(output_dir / name),
             })
-    records = [_complete(output_dir, part_name(index, num_files)) for index in owned]
-    return {"parts": [part_name(index, num_files) for index in owned],
+    records = [_complete(output_dir, _part_name(index, num_files)) for index in owned]
+    return {"parts": [_part_name(index, num_files) for index in owned],
             "sequences": sum(record["sequences"] for record in records),
             "documents": json.loads((output_dir / MANIFEST).read_text())["documents"]}
 
@@ -223,25 +211,10 @@ def is_prepared_corpus(paths):
     return all((pathlib.Path(path) / MANIFEST).is_file() for path in paths)
 
 
-def read_parts(paths):
-    """The manifest and the complete list of parts of a prepared corpus in one or more folders.
-
-    Args:
-        paths: a folder or a list of folders (e.g. each machine's shard), all with one manifest.
-
-    Returns:
-        `(manifest, files, sequences)`: the shared `corpus.json`, the parts' paths in part
-        order, and the number of sequences in them.
-
-    Raises:
-        DataError: if the folders' manifests differ, a part is missing, or a part's size is not
-            the one recorded when it was written.
-
-    Example:
-    ```python
-    manifest, files, sequences = read_parts(["prepared_0/", "prepared_1/"])
-    ```
-    """
+def _read_parts(paths):
+    """`(manifest, files in part order, sequences)` of the prepared corpus in `paths` (one
+    folder or several, e.g. each machine's shard); refuses different manifests, a missing part,
+    or a part whose size is not the one recorded when it was written."""
     folders = [pathlib.Path(p) for p in ([paths] if isinstance(paths, (str, pathlib.Path))
                                          else paths)]
     manifests = {folder: json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -256,7 +229,7 @@ def read_parts(paths):
     num_files, parts = manifest["num_files"], {}
     for folder in folders:
         for index in range(num_files):
-            name = part_name(index, num_files)
+            name = _part_name(index, num_files)
             record_path = folder / name.replace(".tfrecord", ".json")
             if index in parts or not record_path.is_file():
                 continue
@@ -267,7 +240,7 @@ def read_parts(paths):
                     "bytes); delete it and its .json, and prepare its shard again."
                 )
             parts[index] = (folder / name, record["sequences"])
-    missing = [part_name(index, num_files) for index in range(num_files) if index not in parts]
+    missing = [_part_name(index, num_files) for index in range(num_files) if index not in parts]
     if missing:
         raise DataError(
             f"The prepared corpus in {[str(f) for f in folders]} lacks {len(missing)} of its "
@@ -285,7 +258,7 @@ def prepared_corpus_dataset(paths, tokenizer, sequence_length=128, batch_size=32
     `text_corpus_dataset` would make of the same sequences in that order.
 
     Args:
-        paths: the folder(s) of `write_prepared_corpus` (see `read_parts`).
+        paths: the folder of `write_prepared_corpus`, or several (each machine's shard).
         tokenizer: the tokenizer the corpus was prepared with (checked).
         sequence_length: the packed length (must be the prepared one).
         batch_size: sequences per batch.
@@ -303,13 +276,13 @@ def prepared_corpus_dataset(paths, tokenizer, sequence_length=128, batch_size=32
     int(corpus.cardinality())
     ```
     """
-    manifest, files, sequences = read_parts(paths)
+    manifest, files, sequences = _read_parts(paths)
     if manifest["sequence_length"] != sequence_length:
         raise DataError(
             f"The corpus in {paths} was prepared for sequence_length {manifest['sequence_length']}"
             f", not {sequence_length}: use that length, or prepare it again with this one."
         )
-    if manifest["tokenizer"] != tokenizer_fingerprint(tokenizer):
+    if manifest["tokenizer"] != _tokenizer_fingerprint(tokenizer):
         raise DataError(
             f"The corpus in {paths} was prepared with another tokenizer than this teacher's: "
             "prepare it again with --tokenizer set to the teacher."

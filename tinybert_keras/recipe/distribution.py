@@ -4,8 +4,8 @@
 
 - `tf.distribute.MultiWorkerMirroredStrategy` when `TF_CONFIG` names several tasks: one process
   per machine, each started with its own `TF_CONFIG`, synchronous all-reduce over the network;
-- `tf.distribute.TPUStrategy` on a TPU runtime (Colab's or a Cloud TPU VM, or a legacy Colab TPU
-  whose address is in `COLAB_TPU_ADDR`);
+- `tf.distribute.TPUStrategy` on a TPU runtime (a TPU VM, as Colab's TPU runtimes are, or a
+  legacy Colab TPU whose address is in `COLAB_TPU_ADDR`);
 - `tf.distribute.MirroredStrategy` over the GPUs of one machine when it has several;
 - else the default strategy (one device).
 
@@ -33,6 +33,10 @@ from tinybert_keras.recipe.runs import open_run
 
 # The jobs of a TF_CONFIG cluster that train (an "evaluator" task would not).
 TRAINING_JOBS = ("chief", "worker")
+PCI_DEVICES = "/sys/bus/pci/devices/*"
+GOOGLE_PCI_VENDOR = "0x1ae0"
+# TPU v2 and v3, an unnamed one, v4, v5p, v5e, v6e, v7.
+TPU_PCI_DEVICES = ("0x0027", "0x0056", "0x005e", "0x0062", "0x0063", "0x006f", "0x0076")
 # One strategy per process: a second MultiWorkerMirroredStrategy, or a second TPU
 # initialisation, is refused or wipes the first's state.
 _CREATED = {}
@@ -68,13 +72,23 @@ def cluster_size():
     return sum(len(cluster.get(job, [])) for job in TRAINING_JOBS)
 
 
+def _read(path):
+    with open(path, encoding="ascii") as file:
+        return file.read().strip()
+
+
 def _tpu_address():
     """`grpc://...` of a legacy Colab TPU, `"local"` on a TPU VM, else `None`."""
     if os.environ.get("COLAB_TPU_ADDR"):
         return "grpc://" + os.environ["COLAB_TPU_ADDR"]
-    # TPU chips appear as /dev/accel* (v2 to v4) or /dev/vfio/<n> (v5e and later).
-    if glob.glob("/dev/accel[0-9]*") or glob.glob("/dev/vfio/[0-9]*"):
-        return "local"
+    # A TPU VM's chips are PCI devices of Google's vendor id with a TPU device id (how JAX
+    # recognises them); the vendor id alone also marks Google's virtual network cards.
+    for device in glob.glob(PCI_DEVICES):
+        vendor, kind = os.path.join(device, "vendor"), os.path.join(device, "device")
+        if os.path.isfile(kind) and _read(vendor) == GOOGLE_PCI_VENDOR and (
+            _read(kind) in TPU_PCI_DEVICES
+        ):
+            return "local"
     return None
 
 
