@@ -200,3 +200,12 @@ def test_the_stages_of_one_machine_refuse_several(monkeypatch, tmp_path):
     with pytest.raises(recipe.RecipeError, match="Task distillation runs on one machine"):
         recipe.task_distill("teacher", "tinybert_4", tiny_data(), tmp_path / "task")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_xla_across_cpu_workers_is_refused_before_anything_is_written(monkeypatch, setup,
+                                                                      tmp_path):
+    monkeypatch.setattr(distribution, "is_multi_worker", lambda strategy: True)
+    arguments = {**_arguments(setup, "prepared", tmp_path / "general"), "jit_compile": True}
+    with pytest.raises(recipe.RecipeError, match="pass --no-jit-compile"):
+        recipe.general_distill(**arguments)
+    assert not (tmp_path / "general").exists()

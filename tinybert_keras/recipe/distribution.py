@@ -210,6 +210,32 @@ def refuse_multi_worker(strategy, stage):
         )
 
 
+def check_jit_compile(strategy, jit_compile):
+    """Stops XLA in a multi-worker run on CPUs, which TensorFlow cannot compile.
+
+    XLA has no CPU kernels for the collective operations that keep the workers in step
+    (`CollectiveGatherV2` ...), so the first step would fail deep inside TensorFlow. GPUs are let
+    through (not tested here).
+
+    Args:
+        strategy: a `tf.distribute.Strategy`.
+        jit_compile: the `jit_compile` setting.
+
+    Raises:
+        RecipeError: for `jit_compile` with a multi-worker strategy and no GPU.
+
+    Example:
+    ```python
+    check_jit_compile(default_strategy(), TrainingSettings().jit_compile)
+    ```
+    """
+    if jit_compile and is_multi_worker(strategy) and not tf.config.list_logical_devices("GPU"):
+        raise RecipeError(
+            "jit_compile is on, but XLA cannot compile the collective operations of a "
+            "multi-worker run on CPUs: pass --no-jit-compile (jit_compile=False)."
+        )
+
+
 def open_stage(output_dir, settings, strategy):
     """`open_run` for the chief; the other workers of a multi-worker run only read the folder.
 

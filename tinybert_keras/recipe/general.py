@@ -88,6 +88,7 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     )
     # Before TensorFlow runs anything: a multi-worker strategy must come first in a process.
     strategy = strategy or distribution.default_strategy()
+    distribution.check_jit_compile(strategy, training.jit_compile)
     finished = distribution.open_stage(output_dir, {
         "stage": "general", "teacher": presets.describe_model(teacher),
         "student": presets.describe_model(student), **settings.to_dict(), **training.to_dict(),
