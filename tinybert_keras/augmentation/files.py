@@ -10,6 +10,7 @@ from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import shard_range
 from tinybert_keras.config import split_overrides
 from tinybert_keras.data.custom import label_key
 from tinybert_keras.data.files import load_files
@@ -133,7 +134,9 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     followed by its augmented rows (see `augment_to_file`), in the task's own form: its text
     columns and label column, labels as class names (scores for a regression), which task
     distillation reads for the same task with `augmented_train=`. An interrupted run resumes
-    where it stopped when called again with the same settings.
+    where it stopped when called again with the same settings. With `shard="i/N"` it augments
+    only the i-th of N blocks of the examples, so N machines can share the work; their files,
+    concatenated in order (`cat out.0.tsv out.1.tsv ...`), are the file one machine writes.
 
     Args:
         input_path: a `.tsv`, `.csv` or `.jsonl` file.
@@ -154,5 +157,9 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     """
     (settings,) = split_overrides(overrides, settings or AugmentFileSettings())
     columns, texts, labels = read_training_file(input_path, settings)
-    return augment_to_file(build_augmenter(settings, settings.task), texts, labels, output_path,
-                           columns=columns, chunk_size=settings.chunk_size)
+    shard = shard_range(settings.shard, len(texts))
+    return augment_to_file(
+        build_augmenter(settings, settings.task), texts[shard.start:shard.stop],
+        labels[shard.start:shard.stop], output_path, columns=columns,
+        chunk_size=settings.chunk_size, first_id=shard.start,
+    )

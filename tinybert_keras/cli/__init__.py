@@ -1,5 +1,5 @@
 """The `tinybert-keras` command: one subcommand per stage of the recipe, plus `run`, `demo`,
-`evaluate` and `augment`.
+`evaluate`, `augment` and `prepare-corpus`.
 
 Every flag is generated from the settings declared in `tinybert_keras.config`, so the command
 line, `RecipeConfig` files and the Python API take the same settings with the same checks. Help
@@ -16,6 +16,7 @@ from tinybert_keras.cli.flags import add_setting
 from tinybert_keras.cli.flags import add_settings
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
 from tinybert_keras.config import RecipeConfig
@@ -31,7 +32,9 @@ CPU."""
 AUGMENT_DESCRIPTION = """Write augmented copies of a training file (BERT MLM and word-vector
 substitutions, the paper's Algorithm 1) for task-distill --augmented-train, in the task's text and
 label columns with class names as labels. The input is a GLUE task's file (--task mrpc
-glue_data/MRPC/train.tsv) or your own (--text-column, --label-column)."""
+glue_data/MRPC/train.tsv) or your own (--text-column, --label-column). With --shard I/N a machine
+augments only its block of the examples; the outputs of N machines, concatenated in order, are
+the file of one."""
 
 CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick, "
                "ablation), whose settings are the defaults here; flags override them.")
@@ -142,6 +145,17 @@ def build_parser():
     augment.add_argument("input", help="The training file: .tsv, .csv or .jsonl by extension.")
     augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
     add_settings(augment, AugmentFileSettings, prefix="augment.", bare=True)
+
+    prepare = _command(
+        subcommands, parent, "prepare-corpus", commands.prepare_corpus,
+        "Tokenize a text corpus once into TFRecord files for general-distill.",
+        "Tokenize and pack a text corpus into NUM_FILES TFRecord parts that general-distill "
+        "--corpus OUTPUT reads. With --shard I/N a machine writes only its block of the parts; "
+        "the parts of N machines are the files of one run, merged by giving general-distill "
+        "every machine's folder (or one shared folder).", config=False,
+    )
+    prepare.add_argument("output", help="The folder of the prepared corpus.")
+    add_settings(prepare, CorpusSettings, prefix="corpus.", bare=True)
     return parser
 
 

@@ -13,6 +13,7 @@ from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
@@ -182,4 +183,13 @@ def augment(args):
 
     rows = augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
+    return 0
+
+
+def prepare_corpus(args):
+    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts."""
+    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    from tinybert_keras import recipe
+
+    _print_json(recipe.prepare_corpus(args.output, settings))
     return 0

@@ -2,8 +2,9 @@
 
 Nothing here imports TensorFlow, so the command line builds its flags from these declarations
 instantly. `fields` is the machinery, `data` the task's settings (a named dataset or your own
-files), `stages` the settings of each stage, `augment` those of data augmentation, `ablation`
-the paper's ablations as variants and the settings of a study, `recipe` the `RecipeConfig` that
+files), `stages` the settings of each stage, `augment` those of data augmentation, `corpus`
+those of corpus preparation (and the shards that split work across machines), `ablation` the
+paper's ablations as variants and the settings of a study, `recipe` the `RecipeConfig` that
 composes them, `named` the configs that come with the package.
 """
 
@@ -14,6 +15,8 @@ from tinybert_keras.config.augment import AugmentFileSettings
 from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.data import ColumnSettings
 from tinybert_keras.config.data import DataSettings
+from tinybert_keras.config.corpus import CorpusSettings
+from tinybert_keras.config.corpus import shard_range
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import split_overrides

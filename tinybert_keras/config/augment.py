@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from tinybert_keras.config.corpus import SHARD
 from tinybert_keras.config.data import ColumnSettings
 from tinybert_keras.config.fields import Boolean
 from tinybert_keras.config.fields import Choice
@@ -99,6 +100,7 @@ class AugmentFileSettings(ColumnSettings, AugmentSettings):
 
     Args:
         task: a GLUE task: its file layout, and the N_a the official script sets for it.
+        shard: `"I/N"` to augment only the I-th of N blocks of the examples (one machine's part).
         **columns_and_augmentation: the `ColumnSettings` of a file of your own and the
             `AugmentSettings`.
 
@@ -112,6 +114,10 @@ class AugmentFileSettings(ColumnSettings, AugmentSettings):
     task: str = setting(
         None, "A GLUE task: its glue_data file layout, and N_a's default (the official "
         "script's).", Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
+    shard: str = setting(
+        None, "Augment only the I-th of N blocks of the examples (0/4 ... 3/4 on four "
+        "machines); the shards' outputs, concatenated in order, are the one-machine output.",
+        SHARD)
 
     def check_together(self):
         super().check_together()

@@ -203,7 +203,8 @@ class GeneralSettings(LayerwiseSettings, CheckpointSettings):
     """General distillation on plain text.
 
     Args:
-        corpus: `.txt` files or folders; `None` for the offline news corpus.
+        corpus: `.txt` files or folders, or folders of a prepared corpus (`CorpusSettings`);
+            `None` for the offline news corpus.
         epochs: passes over the corpus; 0 skips general distillation in `run_recipe`.
         max_steps: train exactly this many steps instead.
         learning_rate: the constant learning rate.
@@ -216,8 +217,9 @@ class GeneralSettings(LayerwiseSettings, CheckpointSettings):
     """
 
     corpus: list = setting(
-        None, "Text files or folders of them; none: the offline news corpus.",
-        Texts(optional=True, metavar="PATH"))
+        None, "Text files or folders of them, or folders prepared by tinybert-keras "
+        "prepare-corpus (list every machine's folder to merge their shards); none: the offline "
+        "news corpus.", Texts(optional=True, metavar="PATH"))
     epochs: float = setting(1.0, "Passes over the corpus; 0 skips general distillation.",
                             NON_NEGATIVE)
     max_steps: int = setting(None, "Train exactly this many steps instead of whole epochs.",

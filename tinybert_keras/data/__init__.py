@@ -17,6 +17,12 @@ from tinybert_keras.data.offline import (
     OFFLINE_DATASETS,
     load_offline,
 )
+from tinybert_keras.data.prepared import (
+    corpus_dataset,
+    is_prepared_corpus,
+    prepared_corpus_dataset,
+    write_prepared_corpus,
+)
 from tinybert_keras.data.preprocessing import (
     check_same_vocabulary,
     make_dataset,

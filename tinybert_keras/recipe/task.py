@@ -12,6 +12,7 @@ from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -239,7 +240,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         output_dir: the stage folder.
         settings: a `DistillSettings` (both phases' epochs and rates, losses, layer map, ...).
         training: a `TrainingSettings` (batch size, seed, XLA).
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name.
 
@@ -261,12 +262,13 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         "student": presets.describe_model(student), "data": inputs.describe_data(data),
         **settings.to_dict(), **training.to_dict(),
     }
+    strategy = strategy or distribution.default_strategy()
+    distribution.refuse_multi_worker(strategy, "Task distillation")
     finished = open_run(output_dir, run)
     if finished is not None:
         return finished
     output_dir = pathlib.Path(output_dir)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
-    strategy = strategy or training_lib.default_strategy()
     with strategy.scope():
         teacher_model, _ = inputs.load_teacher(teacher, task)
     phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
