@@ -18,6 +18,7 @@ news sentences with BERT's masking:
 Top-5 predictions for "she [MASK] the book on the table and left the room." are
 `, . the " and` from the head alone and `wrote told said was bought` from the full training."""
 
+import fcntl
 import hashlib
 import json
 import pathlib
@@ -128,7 +129,8 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     cache (`$TINYBERT_KERAS_CACHE/masked_lms/`); later calls with the same arguments return the
     cached preset without training, after checking its files against the sizes and sha256
     recorded when it was saved (`tinybert_keras.data.integrity`). With the defaults that takes
-    about 18 minutes on 2 CPU cores, once.
+    about 18 minutes on 2 CPU cores, once; another process asking for the same preset
+    meanwhile waits for it.
 
     Args:
         backbone_preset: str or path. A BERT preset with a backbone and tokenizer; by default
@@ -157,25 +159,28 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     key = hashlib.sha256(settings.encode()).hexdigest()[:12]
     name = f"{pathlib.Path(str(backbone_preset)).name}-{key}"
     preset_dir = registry.cache_dir() / "masked_lms" / name
-    if (preset_dir / "config.json").exists():
+    preset_dir.parent.mkdir(parents=True, exist_ok=True)
+    # A second process asking for the same preset waits for the first to train it.
+    with open(preset_dir.with_name(name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (preset_dir / "config.json").exists():
+            texts = news_sentences()[:-held_out]
+            masked_lm = train_masked_lm(
+                backbone_preset, texts, train_backbone=train_backbone, steps=steps, seed=seed,
+                jit_compile=True,
+            )
+            with integrity.replacing(preset_dir) as partial:
+                masked_lm.save_to_preset(str(partial))
+                integrity.write_manifest(preset_dir, integrity.record(partial))
+            return preset_dir
         expected = integrity.read_manifest(preset_dir)
         if expected is None:
             # Trained before records were kept: recorded as it is now.
             integrity.write_manifest(preset_dir)
-        problems = "; ".join(integrity.differences(preset_dir, expected or {}))
-        if problems:
-            raise DataError(
-                f"{problems}, since the masked LM was trained and saved. Delete {preset_dir} and "
-                "it is trained again on the next run."
-            )
-        return preset_dir
-    texts = news_sentences()[:-held_out]
-    masked_lm = train_masked_lm(
-        backbone_preset, texts, train_backbone=train_backbone, steps=steps, seed=seed,
-        jit_compile=True,
-    )
-    preset_dir.parent.mkdir(parents=True, exist_ok=True)
-    with integrity.replacing(preset_dir) as partial:
-        masked_lm.save_to_preset(str(partial))
-        integrity.write_manifest(preset_dir, integrity.record(partial))
+    problems = "; ".join(integrity.differences(preset_dir, expected or {}))
+    if problems:
+        raise DataError(
+            f"{problems}, since the masked LM was trained and saved. Delete {preset_dir} and it "
+            "is trained again on the next run."
+        )
     return preset_dir

@@ -12,6 +12,7 @@ from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.core.schedules import WarmupLinearDecay
 from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checks
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -62,7 +63,7 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
         settings: a `FinetuneSettings` (epochs, learning rate, warm-up, checkpoints).
         training: a `TrainingSettings` (batch size, seed, XLA).
         tokenizer: the keras-hub tokenizer; read from the preset when `model` is one.
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name (`epochs=1.0`, ...).
 
@@ -80,6 +81,7 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
     )
     task = data.task
     checks.check_model_length(model, task.sequence_length)
+    strategy = distribution.one_machine_strategy(strategy, "Teacher fine-tuning")
     with open_run(output_dir, run_settings(model, data, settings, training)) as finished:
         if finished is not None:
             return finished
@@ -90,7 +92,6 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
 def _train(model, data, output_dir, settings, training, tokenizer, strategy, verbose):
     task = data.task
     per_epoch = math.ceil(len(data["train"]) / training.batch_size)
-    strategy = strategy or training_lib.default_strategy()
     keras.utils.set_random_seed(training.seed)
     with strategy.scope():
         if isinstance(model, (str, pathlib.Path)):

@@ -14,6 +14,7 @@ from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.schedules import WarmupLinearDecay
 from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checks
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -70,6 +71,10 @@ def check_teacher(teacher, dataset, task, labels, margin=0.05):
 
 def read_augmented(path, task):
     """The augmented training examples of a task, from `tinybert-keras augment`'s output.
+
+    `augment` writes every task in one form, which this reads: the task's text columns and
+    label column (`label` for GLUE), labels as class names or class ids (scores for a
+    regression).
 
     Args:
         path: a `.tsv`, `.csv` or `.jsonl` file with the task's text and label columns.
@@ -128,17 +133,16 @@ class PhaseInputs:
             sequence_length=self.task.sequence_length, shuffle=shuffle, seed=self.training.seed,
         )
 
-    def steps(self, examples, epochs):
-        """`(steps, steps per checkpoint)` of `epochs` passes over `examples`."""
+    def steps(self, examples, epochs, fixed=None):
+        """`(steps, steps per checkpoint)` of `epochs` passes over `examples` (or `fixed` steps)."""
         per_epoch = math.ceil(len(examples) / self.training.batch_size)
-        return (training_lib.steps_for(epochs, per_epoch),
-                self.settings.steps_per_checkpoint or per_epoch)
+        steps = fixed or training_lib.steps_for(epochs, per_epoch)
+        return steps, min(self.settings.steps_per_checkpoint or per_epoch, steps)
 
 
-def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks=(),
+def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, callbacks=(),
                **switches):
-    """Trains one phase's `Distiller` resumably in `phase_dir`; returns its number of steps."""
-    steps, interval = inputs.steps(train, epochs)
+    """Trains one phase's `Distiller` for `steps` steps, resumably, in `phase_dir`."""
     with inputs.strategy.scope():
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
@@ -147,7 +151,6 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
         callbacks=callbacks, verbose=inputs.verbose,
     )
-    return steps
 
 
 def intermediate_phase(inputs, train, phase_dir):
@@ -171,8 +174,11 @@ def intermediate_phase(inputs, train, phase_dir):
     settings = inputs.settings
     with open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) as finished:
         if finished is None:
-            steps = _fit_phase(
-                inputs, "intermediate", train, phase_dir, settings.intermediate_epochs,
+            steps, interval = inputs.steps(
+                train, settings.intermediate_epochs, settings.intermediate_steps
+            )
+            _fit_phase(
+                inputs, "intermediate", train, phase_dir, steps, interval,
                 lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
             )
             save_state(inputs.student, phase_dir / STUDENT_WEIGHTS, phase_dir / STUDENT_SEEDS)
@@ -215,8 +221,9 @@ def prediction_phase(inputs, train, dev, phase_dir):
                 warmup = int(settings.warmup_fraction * steps)
                 return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
 
-            steps = _fit_phase(
-                inputs, "prediction", train, phase_dir, settings.prediction_epochs, schedule,
+            steps, interval = inputs.steps(train, settings.prediction_epochs)
+            _fit_phase(
+                inputs, "prediction", train, phase_dir, steps, interval, schedule,
                 callbacks=[keep], temperature=settings.temperature,
                 prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
                 **distiller_options(settings, layerwise_losses=False),
@@ -245,7 +252,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         output_dir: the stage folder.
         settings: a `DistillSettings` (both phases' epochs and rates, losses, layer map, ...).
         training: a `TrainingSettings` (batch size, seed, XLA).
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name.
 
@@ -262,6 +269,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         data, overrides, settings or DistillSettings(), training
     )
     task = data.task
+    strategy = distribution.one_machine_strategy(strategy, "Task distillation")
     inputs.check_teacher_classifier(teacher, task)
     checks.check_models(teacher, student, settings, task.sequence_length)
     run = {
@@ -272,8 +280,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
     with open_run(output_dir, run) as finished:
         if finished is not None:
             return finished
-        phase = PhaseInputs(None, None, task, None, run, settings, training,
-                            strategy or training_lib.default_strategy(), verbose)
+        phase = PhaseInputs(None, None, task, None, run, settings, training, strategy, verbose)
         return _distill(phase, teacher, student, data, pathlib.Path(output_dir))
 
 
@@ -296,7 +303,7 @@ def _distill(phase, teacher, student, data, output_dir):
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
-    if settings.intermediate_epochs > 0:
+    if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))
         intermediate_phase(phase, train, output_dir / "intermediate")
