@@ -65,11 +65,14 @@ def test_refuses_to_overwrite_its_input_or_a_file_it_did_not_write(tmp_path, cap
     for output, message in ((source, "is the input file"),
                             (mine, "not written by tinybert-keras augment")):
         code = cli.main(["augment", str(source), str(output), "--masked-lm", "none",
+                         "--text-column", "sentence", "--label-column", "label",
                          "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
         assert code == 2
         assert message in capsys.readouterr().err
     assert mine.read_text() == "my own notes\n"
     assert source.read_text().splitlines()[1:] == [f"{s}\tpos" for s in SENTENCES]
+
+
 @pytest.mark.parametrize("suffix", [".tsv", ".jsonl"])
 def test_shards_concatenated_in_order_are_the_one_machine_output(tmp_path, suffix):
     source = tmp_path / "train.tsv"
