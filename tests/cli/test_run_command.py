@@ -5,6 +5,9 @@ import pathlib
 
 import yaml
 
+from checkpoint_tiny import HUB
+from checkpoint_tiny import serve_hub
+from checkpoint_tiny import write_checkpoint
 from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import cli
 from tinybert_keras.config import RecipeConfig
@@ -17,7 +20,8 @@ def every_setting(tmp_path):
     augmented = tmp_path / "trec_aug.tsv"
     augmented.write_text("question\tlabel\nwhat is a bird ?\tDESC\nwho is he ?\tHUM\n"
                          "where is it ?\tLOC\nhow many ?\tNUM\n")
-    layerwise = {"shared_projection": True, "average_attention_heads": True,
+    layerwise = {"shared_projection": True, "checkpoint_projections": False,
+                 "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
                  "formulation": "official"}
     return {
@@ -64,3 +68,28 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     assert task["temperature"] == 2.0 and task["label_loss"] is True
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
     assert "labels-only student:" in capsys.readouterr().out
+
+
+def test_run_with_a_released_student_from_the_hub(tmp_path, isolated_cache, monkeypatch, capsys):
+    folder, _ = write_checkpoint(tmp_path / "hub", fit_size=8)
+    serve_hub(monkeypatch, {HUB.format("4L_312D"): folder})
+    config = tmp_path / "released.yaml"
+    config.write_text(yaml.safe_dump({
+        "task": "trec", "sequence_length": 16, "train_examples": 48, "dev_examples": 24,
+        "batch_size": 8, "jit_compile": False, "output_dir": str(tmp_path / "run"),
+        "teacher": tiny_teacher_preset(tmp_path / "pretrained"),
+        "student": "hf://" + HUB.format("4L_312D"),
+        "finetune": {"epochs": 1.0, "learning_rate": 1e-3},
+        "distill": {"intermediate_epochs": 0.5, "prediction_epochs": 0.5,
+                    "layer_map": [1, 1, 2, 2], "shared_projection": True,
+                    "min_teacher_margin": None},
+        "evaluation": {"latency_repeats": 1},
+    }))
+    assert cli.main(["run", "--config", str(config)]) == 0
+    assert "start from the student checkpoint's trained fit_dense" in capsys.readouterr().out
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["general"] is None
+    import keras_hub
+
+    student = keras_hub.models.TextClassifier.from_preset(report["task"]["preset"])
+    assert (student.backbone.num_layers, student.backbone.hidden_dim) == (4, 12)

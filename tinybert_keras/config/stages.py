@@ -199,6 +199,9 @@ class LayerwiseSettings(Settings):
         formulation: `"paper"` or `"official"` loss averaging (`tinybert_keras.core.losses`).
         shared_projection: one student-to-teacher projection for every layer (the official
             code's `fit_dense`) instead of one per layer.
+        checkpoint_projections: start the projections from the trained ones a released student
+            checkpoint carries (`fit_dense` with `shared_projection`, `fit_denses` without; see
+            `tinybert_keras.recipe.checkpoints`); off, they start random.
         average_attention_heads: compare head-averaged attention maps (head counts may differ).
         embedding_loss: match the embedding layers.
         attention_loss: match the attention scores before softmax.
@@ -221,6 +224,9 @@ class LayerwiseSettings(Settings):
     shared_projection: bool = setting(
         False, "One projection for the embeddings and every layer (the official fit_dense) "
         "instead of one per layer.", Boolean())
+    checkpoint_projections: bool = setting(
+        True, "Start the projections from a released student checkpoint's trained fit_dense "
+        "(with shared_projection, the official setting) or fit_denses (without).", Boolean())
     average_attention_heads: bool = setting(
         False, "Compare head-averaged attention maps, so head counts may differ.", Boolean())
     embedding_loss: bool = setting(True, "Match the embedding layers.", Boolean())

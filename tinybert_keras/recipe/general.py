@@ -9,6 +9,7 @@ from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training as training_lib
@@ -105,6 +106,10 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
         distiller.compile(
             optimizer=training_lib.adamw(settings.learning_rate), jit_compile=training.jit_compile
         )
+        note = checkpoints.start_projections(
+            distiller, inputs.student_projections(student, settings))
+    if note:
+        print(note)
     interval = settings.steps_per_checkpoint or DEFAULT_STEPS_PER_CHECKPOINT
     training_lib.fit_resumable(
         distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose

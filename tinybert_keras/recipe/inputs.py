@@ -18,7 +18,7 @@ from tinybert_keras.config import split_overrides
 from tinybert_keras.core import compat
 from tinybert_keras.core.students import STUDENT_CONFIGS
 from tinybert_keras.core.students import student_backbone
-from tinybert_keras.data import registry
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe.runs import RecipeError
 
@@ -155,8 +155,32 @@ def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
             "embeddings. Drop the option, or pass a shape."
         )
     if kind == "preset":
-        return keras_hub.models.BertBackbone.from_preset(registry.resolve_preset(student))
+        return keras_hub.models.BertBackbone.from_preset(checkpoints.resolve(student))
     return student
+
+
+def student_projections(student, settings):
+    """The trained projections a student checkpoint carries, if the settings take them.
+
+    Args:
+        student: the stage's student argument (see `student_kind`).
+        settings: a `GeneralSettings` or `DistillSettings`; its `checkpoint_projections`
+            decides.
+
+    Returns:
+        A `tinybert_keras.recipe.checkpoints.Projections`, or `None` (a shape or model student,
+        a preset without projections, or the setting off). Hand it to
+        `checkpoints.start_projections` with the stage's `Distiller`.
+
+    Example:
+    ```python
+    student_projections("hf://huawei-noah/TinyBERT_General_4L_312D", DistillSettings()).name
+    # 'fit_dense'
+    ```
+    """
+    if not settings.checkpoint_projections or student_kind(student) != "preset":
+        return None
+    return checkpoints.read_projections(student)
 
 
 def load_teacher(preset, task):
@@ -180,7 +204,7 @@ def load_teacher(preset, task):
     teacher, label_names = load_teacher("runs/teacher/preset", data.task)
     ```
     """
-    if compat.preset_file(registry.resolve_preset(preset), "task.json") is None:
+    if compat.preset_file(checkpoints.resolve(preset), "task.json") is None:
         raise RecipeError(
             f"The teacher {preset} is not a fine-tuned classifier (its preset has no task.json: "
             "a pre-trained backbone, whose head is not trained). Fine-tune it on the task first "

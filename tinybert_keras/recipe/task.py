@@ -12,6 +12,7 @@ from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -98,6 +99,8 @@ class PhaseInputs:
         training: the `TrainingSettings`.
         strategy: the `tf.distribute.Strategy`.
         verbose: the Keras progress-bar setting.
+        projections: the trained projections phase 1 starts from
+            (`tinybert_keras.recipe.inputs.student_projections`), or `None`.
 
     Example:
     ```python
@@ -115,6 +118,7 @@ class PhaseInputs:
     training: TrainingSettings
     strategy: object
     verbose: object = "auto"
+    projections: object = None
 
     def batches(self, examples, shuffle=False):
         """The batched `tf.data.Dataset` of some `Examples`, packed to the task's length."""
@@ -138,6 +142,9 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
                           jit_compile=inputs.training.jit_compile)
+        note = checkpoints.start_projections(distiller, inputs.projections)
+    if note:
+        print(note)
     training_lib.fit_resumable(
         distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
         callbacks=callbacks, verbose=inputs.verbose,
@@ -264,7 +271,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
     with strategy.scope():
         teacher_model, _ = inputs.load_teacher(teacher, task)
     phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
-                        verbose)
+                        verbose, inputs.student_projections(student, settings))
     dev = phase.batches(data["dev"])
     teacher_dev = check_teacher(
         teacher_model, dev, task, data["dev"].labels, settings.min_teacher_margin
