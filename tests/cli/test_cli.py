@@ -1,5 +1,7 @@
 import argparse
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -156,3 +158,32 @@ def test_demo_runs_the_named_config(monkeypatch):
     assert configs == [RecipeConfig.named("demo_quick").replace(output_dir="elsewhere")]
     assert cli.main(["run", "--config", "demo"]) == 0
     assert configs[1] == RecipeConfig.named("demo")
+
+
+# A line of absl/glog-format C++ logging ("I0000 00:00:17.. 123 port.cc:153] ..."), or absl's
+# notice that logging is not initialised yet.
+CPP_LOG = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \S+ +\d+ (\S+:\d+)\])",
+                     re.M)
+
+
+def _stderr(cwd, *argv):
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    command = [sys.executable, *argv] if argv[0] == "-c" else [
+        sys.executable, "-c", "import sys; from tinybert_keras.cli import main; sys.exit(main())",
+        *argv]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd,
+                            timeout=300)
+    return result.returncode, result.stderr
+
+
+def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_path):
+    _, plain_import = _stderr(tmp_path, "-c", "import tensorflow")
+    printed = {match.group(0) if match.group(2) is None else match.group(2)
+               for match in CPP_LOG.finditer(plain_import)}
+    files = [str(tmp_path / "missing.tsv"), str(tmp_path / "out.tsv")]
+    code, quiet = _stderr(tmp_path, "augment", *files)
+    assert code == 2 and "missing.tsv" in quiet
+    assert CPP_LOG.findall(quiet) == [], quiet
+    _, verbose = _stderr(tmp_path, "augment", *files, "--verbose")
+    for line in printed:
+        assert line in verbose

@@ -8,7 +8,6 @@ and argument errors come at once: TensorFlow is imported only when a command run
 
 import argparse
 import dataclasses
-import os
 import sys
 
 from tinybert_keras.cli import commands
@@ -129,17 +128,6 @@ def build_parser():
     return parser
 
 
-def quiet_tensorflow():
-    """Keeps TensorFlow's C++ start-up messages (CUDA probes, oneDNN notices) off the terminal.
-
-    Example:
-    ```python
-    quiet_tensorflow()
-    ```
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
 def main(argv=None):
     """Runs `tinybert-keras` and returns its exit code.
 
@@ -155,8 +143,6 @@ def main(argv=None):
     ```
     """
     args = build_parser().parse_args(argv)
-    if not args.verbose:
-        quiet_tensorflow()
     try:
         return args.run(args)
     except (ValueError, FileNotFoundError) as error:

@@ -2,12 +2,17 @@
 
 Each command first builds its settings (the `--config` file or the defaults, then the flags,
 all checked), and only then imports the recipe, so that a wrong setting is reported before
-TensorFlow starts.
+TensorFlow starts, and without what TensorFlow prints while it starts (unless `--verbose`).
 """
 
 import dataclasses
+import importlib
 import json
+import os
 import pathlib
+import re
+import sys
+import tempfile
 
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
@@ -16,6 +21,53 @@ from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import RecipeConfig
+
+
+# TensorFlow's C++ libraries log while they load, before absl logging is initialised, whatever
+# TF_CPP_MIN_LOG_LEVEL says, and once per extension module that links them (TF 2.21 has two:
+# _pywrap_cpu_feature_guard and _pywrap_profiler_plugin), hence every message twice.
+STARTUP_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|To enable the following instructions: ")
+
+
+def import_quietly(module, verbose=False):
+    """Imports a module that starts TensorFlow, keeping TensorFlow's start-up messages off stderr.
+
+    `TF_CPP_MIN_LOG_LEVEL=3` (unless already set) silences what TensorFlow's C++ code logs once
+    it runs (CUDA probes, XLA notices). What its libraries log while they load ignores that
+    variable, so during the import file descriptor 2 points at a temporary file; afterwards every
+    captured line that is not such a message (a Python warning, a traceback) goes to stderr.
+
+    Args:
+        module: the module's name, e.g. `"tinybert_keras.recipe"`.
+        verbose: import it plainly, every message shown.
+
+    Returns:
+        The module.
+
+    Example:
+    ```python
+    recipe = import_quietly("tinybert_keras.recipe")
+    ```
+    """
+    if verbose:
+        return importlib.import_module(module)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            return importlib.import_module(module)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not STARTUP_NOISE.match(line)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,8 +158,7 @@ def stage_command(stage):
     def run(args):
         config = _config(args)
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
-        from tinybert_keras import recipe
-
+        recipe = import_quietly("tinybert_keras.recipe", args.verbose)
         models = [getattr(args, "finetuned_teacher", None) or config.teacher]
         if "student" in stage.models:
             models.append(config.student)
@@ -124,8 +175,7 @@ def stage_command(stage):
 def evaluate(args):
     """`tinybert-keras evaluate`: the comparison table of a teacher and its students."""
     config = _config(args)
-    from tinybert_keras import recipe
-
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
     presets = {"teacher": args.compared_teacher}
     for number, path in enumerate(args.students, 1):
         presets[f"student {number}" if len(args.students) > 1 else "student"] = path
@@ -141,8 +191,7 @@ def evaluate(args):
 def run_config(args):
     """`tinybert-keras run`: every stage of a config."""
     config = _config(args)
-    from tinybert_keras import recipe
-
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
     recipe.run_recipe(config)
     return 0
 
@@ -152,8 +201,7 @@ def demo(args):
     config = RecipeConfig.named("demo_quick" if args.quick else "demo")
     if args.demo_output_dir:
         config = config.replace(output_dir=args.demo_output_dir)
-    from tinybert_keras import recipe
-
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
     recipe.run_recipe(config)
     return 0
 
@@ -161,8 +209,7 @@ def demo(args):
 def augment(args):
     """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
     settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
-    from tinybert_keras.augmentation import augment_file
-
-    rows = augment_file(args.input, args.output, settings)
+    augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
+    rows = augmentation.augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
     return 0
