@@ -116,7 +116,7 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
         )
     training_lib.fit_resumable(
         classifier, train, steps, output_dir, settings.steps_per_checkpoint or per_epoch,
-        verbose=verbose,
+        verbose=verbose, name="fine-tuning",
     )
     dev = data_lib.make_dataset(
         data["dev"], tokenizer, training.batch_size, sequence_length=task.sequence_length

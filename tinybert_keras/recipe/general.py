@@ -112,7 +112,8 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
         print(note)
     interval = settings.steps_per_checkpoint or DEFAULT_STEPS_PER_CHECKPOINT
     training_lib.fit_resumable(
-        distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose
+        distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose,
+        name="general distillation",
     )
     student_model.save_to_preset(str(output_dir / PRESET))
     tokenizer.save_to_preset(str(output_dir / PRESET))

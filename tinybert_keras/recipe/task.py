@@ -24,6 +24,8 @@ from tinybert_keras.recipe.runs import finish_run
 from tinybert_keras.recipe.runs import open_run
 
 STUDENT_WEIGHTS = "student.weights.h5"
+PHASE_NAMES = {"intermediate": "phase 1 (intermediate layers)",
+               "prediction": "phase 2 (predictions)"}
 
 
 def check_teacher(teacher, dataset, task, labels, margin=0.05):
@@ -147,7 +149,7 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         print(note)
     training_lib.fit_resumable(
         distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
-        callbacks=callbacks, verbose=inputs.verbose,
+        callbacks=callbacks, verbose=inputs.verbose, name=PHASE_NAMES[stage],
     )
     return steps
 
