@@ -83,6 +83,11 @@ class Stage:
         function: the name of the `tinybert_keras.recipe` function.
         help: the one-line help.
         description: the command's description.
+
+    Example:
+    ```python
+    STAGES["task-distill"].section  # 'distill'
+    ```
     """
 
     section: str
@@ -173,7 +178,20 @@ def stage_command(stage):
 
 
 def evaluate(args):
-    """`tinybert-keras evaluate`: the comparison table of a teacher and its students."""
+    """`tinybert-keras evaluate`: the comparison table of a teacher and its students.
+
+    Args:
+        args: the flags: `--teacher`, each `--student`, the task's settings and `--json`.
+
+    Returns:
+        0, once the table is printed.
+
+    Example:
+    ```python
+    evaluate(build_parser().parse_args(["evaluate", "--teacher", "runs/teacher/preset",
+                                        "--student", "runs/task/preset", "--task", "sst2"]))  # 0
+    ```
+    """
     config = _config(args)
     recipe = import_quietly("tinybert_keras.recipe", args.verbose)
     presets = {"teacher": args.compared_teacher}
@@ -188,26 +206,63 @@ def evaluate(args):
     return 0
 
 
-def run_config(args):
-    """`tinybert-keras run`: every stage of a config."""
-    config = _config(args)
-    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
-    recipe.run_recipe(config)
+def _run_recipe(config, verbose):
+    import_quietly("tinybert_keras.recipe", verbose).run_recipe(config)
     return 0
+
+
+def run_config(args):
+    """`tinybert-keras run`: every stage of a config.
+
+    Args:
+        args: `--config` and any setting of `RecipeConfig` as a flag.
+
+    Returns:
+        0 when every stage has finished.
+
+    Example:
+    ```python
+    run_config(build_parser().parse_args(["run", "--config", "demo_quick"]))  # 0
+    ```
+    """
+    return _run_recipe(_config(args), args.verbose)
 
 
 def demo(args):
-    """`tinybert-keras demo`: the named config `demo` (or `demo_quick`)."""
+    """`tinybert-keras demo`: the named config `demo` (or `demo_quick`).
+
+    Args:
+        args: `--quick` and `--output-dir`.
+
+    Returns:
+        0 after the comparison table.
+
+    Example:
+    ```python
+    demo(build_parser().parse_args(["demo", "--quick"]))  # 0
+    ```
+    """
     config = RecipeConfig.named("demo_quick" if args.quick else "demo")
     if args.demo_output_dir:
         config = config.replace(output_dir=args.demo_output_dir)
-    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
-    recipe.run_recipe(config)
-    return 0
+    return _run_recipe(config, args.verbose)
 
 
 def augment(args):
-    """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
+    """`tinybert-keras augment`: TinyBERT data augmentation of a training file.
+
+    Args:
+        args: the input and output file, and any setting of `AugmentSettings` as a flag.
+
+    Returns:
+        0 when the output file is complete.
+
+    Example:
+    ```python
+    augment(build_parser().parse_args(["augment", "train.tsv", "more_aug.tsv",
+                                       "--masked-lm", "none", "--num-augmentations", "2"]))  # 0
+    ```
+    """
     settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
     augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
     rows = augmentation.augment_file(args.input, args.output, settings)

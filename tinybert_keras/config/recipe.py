@@ -6,11 +6,11 @@ import pathlib
 
 import yaml
 
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import section
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Text
 from tinybert_keras.config.stages import STUDENT
 from tinybert_keras.config.stages import BaselineSettings
 from tinybert_keras.config.stages import DataSettings

@@ -8,16 +8,16 @@ groups.
 import dataclasses
 import json
 
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import Choice
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Custom
-from tinybert_keras.config.fields import Number
-from tinybert_keras.config.fields import Options
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import Choice
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Custom
+from tinybert_keras.config.kinds import Number
+from tinybert_keras.config.kinds import Options
+from tinybert_keras.config.kinds import Text
+from tinybert_keras.config.kinds import Texts
 from tinybert_keras.core.layer_maps import STRATEGIES
 
 POSITIVE = Number(minimum=0, exclusive=True)
@@ -132,7 +132,16 @@ class TrainingSettings(Settings):
 
 @dataclasses.dataclass(frozen=True)
 class CheckpointSettings(Settings):
-    """How often a training stage saves a resumable backup."""
+    """How often a training stage saves a resumable backup.
+
+    Args:
+        steps_per_checkpoint: steps between backups; `None` for the stage's default.
+
+    Example:
+    ```python
+    CheckpointSettings(steps_per_checkpoint=100).steps_per_checkpoint  # 100
+    ```
+    """
 
     steps_per_checkpoint: int = setting(
         None, "Steps between resumable backups (and, in task distillation's prediction phase, "
@@ -142,7 +151,16 @@ class CheckpointSettings(Settings):
 
 @dataclasses.dataclass(frozen=True)
 class WarmupSettings(Settings):
-    """The linear warm-up of a stage with a warm-up-then-decay schedule."""
+    """The linear warm-up of a stage with a warm-up-then-decay schedule.
+
+    Args:
+        warmup_fraction: the share of the stage's steps spent warming up.
+
+    Example:
+    ```python
+    WarmupSettings(warmup_fraction=0.2).warmup_fraction  # 0.2
+    ```
+    """
 
     warmup_fraction: float = setting(
         0.1, "Share of the steps spent warming up, before the linear decay.",

@@ -3,6 +3,8 @@
 - `runs`: run folders (claimed with their settings, finished with a summary);
 - `training`: resumable `fit` in checkpoint intervals, the optimizer, the best-dev callback;
 - `presets`: what the stages write and read back, and what names a model;
+- `checkpoints`, `weight_files`: huawei-noah's released TinyBERTs as published, and a safe reader
+  of their `pytorch_model.bin`;
 - `inputs`: a stage's data, teacher and student, resolved once at its entry;
 - `evaluation`: metrics, size, latency, the comparison table;
 - `finetune`, `general`, `task`: the stages; `run`: `run_recipe`.

@@ -61,11 +61,7 @@ def is_released_config(config):
 
 @functools.lru_cache(maxsize=64)
 def _file_sha256(path, size, mtime_ns):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return registry.file_sha256(path)  # once per version of a file in a process
 
 
 def _digest(files):

@@ -91,7 +91,7 @@ def describe_data(data):
 
     Example:
     ```python
-    describe_data(load_task("rotten_tomatoes"))["sizes"]  # {'train': 10201, ...}
+    describe_data(load_task("rotten_tomatoes"))["sizes"]["train"]  # 10201
     ```
     """
     return {**dataclasses.asdict(data.task), "sizes": data.sizes()}

@@ -1,9 +1,9 @@
 """Resumable training: `model.fit` in checkpoint intervals that survives being killed.
 
-Training runs in intervals of `steps_per_checkpoint` steps over a repeated dataset (Keras calls
-them epochs). After an interruption the same call restores the last interval's weights,
-optimizer and dropout states, skips the batches already seen, and ends with the weights an
-uninterrupted run ends with.
+Training runs in intervals of `steps_per_checkpoint` steps over a repeated dataset (Keras' epochs;
+the progress bars say "Interval i/N"). After an interruption the same call restores the last
+interval's weights, optimizer and dropout states, skips the batches already seen, and ends with
+the weights an uninterrupted run ends with.
 """
 
 import csv
