@@ -18,6 +18,7 @@ from checkpoint_tiny import authors_config
 from checkpoint_tiny import reference_outputs
 from checkpoint_tiny import serve_hub
 from checkpoint_tiny import write_checkpoint
+from checkpoint_tiny import write_torch
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.data import DataError
 from tinybert_keras.recipe import checkpoints
@@ -214,3 +215,12 @@ def test_projections_that_do_not_fit_start_random_and_say_why(tmp_path, isolated
     assert "they start random." in note and hint in note
     for kernel, layer in zip(before, distiller.projections):
         np.testing.assert_array_equal(layer.kernel.numpy(), kernel)
+
+
+def test_a_checkpoint_without_projections_starts_them_random(tmp_path, isolated_cache):
+    # The authors' v2 code writes no fit_denses when the student is as wide as the teacher.
+    folder, state = write_checkpoint(tmp_path, "6L-768D", "v2")
+    bare = {name: array for name, array in state.items() if not name.startswith("fit_denses")}
+    write_torch(bare, folder / "pytorch_model.bin")
+    assert checkpoints.read_projections(str(folder)) is None
+    assert keras_hub.models.BertBackbone.from_preset(checkpoints.resolve(str(folder))).num_layers == 6
