@@ -56,7 +56,10 @@ def import_quietly(module, verbose=False):
         return importlib.import_module(module)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to keep clean
+        return importlib.import_module(module)
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:

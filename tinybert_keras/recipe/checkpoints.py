@@ -283,12 +283,13 @@ def start_projections(distiller, projections):
         projections: `read_projections`' result, or `None`.
 
     Returns:
-        A line that says which projections were taken, or why none were; `None` when there was
-        nothing to take (no projections, or a Distiller without the layerwise losses).
+        The line it prints: which projections were taken, or why none were; `None` (nothing
+        printed) when there was nothing to take (no projections, or a Distiller without the
+        layerwise losses).
 
     Example:
     ```python
-    print(start_projections(distiller, read_projections(student_preset)))
+    start_projections(distiller, read_projections(student_preset))
     ```
     """
     if projections is None or not distiller.projections:
@@ -303,9 +304,13 @@ def start_projections(distiller, projections):
             hint = " Switch shared_projection off to start from them."
         elif given[0][1] != wanted[0][1]:
             hint = f" They map to width {given[0][1]}; the teacher is {wanted[0][1]} wide."
-        return (f"The student checkpoint's {projections.name} ({len(given)} x {given[0]}) does "
+        note = (f"The student checkpoint's {projections.name} ({len(given)} x {given[0]}) does "
                 f"not fit the Distiller's projections ({len(wanted)} x {wanted[0]}); they start "
                 f"random.{hint}")
-    for layer, kernel, bias in zip(distiller.projections, projections.kernels, projections.biases):
-        layer.set_weights([kernel, bias])
-    return f"The projections start from the student checkpoint's trained {projections.name}."
+    else:
+        for layer, kernel, bias in zip(distiller.projections, projections.kernels,
+                                       projections.biases):
+            layer.set_weights([kernel, bias])
+        note = f"The projections start from the student checkpoint's trained {projections.name}."
+    print(note)
+    return note

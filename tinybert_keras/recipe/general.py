@@ -106,10 +106,7 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
         distiller.compile(
             optimizer=training_lib.adamw(settings.learning_rate), jit_compile=training.jit_compile
         )
-        note = checkpoints.start_projections(
-            distiller, inputs.student_projections(student, settings))
-    if note:
-        print(note)
+        checkpoints.start_projections(distiller, inputs.student_projections(student, settings))
     interval = settings.steps_per_checkpoint or DEFAULT_STEPS_PER_CHECKPOINT
     training_lib.fit_resumable(
         distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose,

@@ -144,9 +144,7 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
                           jit_compile=inputs.training.jit_compile)
-        note = checkpoints.start_projections(distiller, inputs.projections)
-    if note:
-        print(note)
+        checkpoints.start_projections(distiller, inputs.projections)
     training_lib.fit_resumable(
         distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
         callbacks=callbacks, verbose=inputs.verbose, name=PHASE_NAMES[stage],
