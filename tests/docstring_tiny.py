@@ -13,10 +13,12 @@ and variables of the surrounding code (`teacher`, `data`, `dev_dataset`). Here:
   the label); `load_glue` without `source` reads the GLUE fixtures.
 - `hf://huawei-noah/TinyBERT_General_4L_312D` is served from a checkpoint in the authors' layout.
 - `offline_mlm_preset()` is a tiny masked LM (the real one trains for 18 minutes once).
-- `RecipeConfig.named("demo_quick")` is a tiny recipe on the above (the real one takes minutes).
+- `RecipeConfig.named("demo_quick")` is a tiny recipe on the above (the real one takes minutes),
+  `RecipeConfig.named("ablation")` one with a short task budget and GloVe-only augmentation.
 - Keras compiles without XLA (stages default to `jit_compile=True`, 30-40 s per compile on CPU).
 - The workspace holds the files the examples read, and a finished teacher, general student, task
-  distillation and `demo_quick` run, as the stages write them.
+  distillation, `demo_quick` run, prepared corpus and two-variant ablation study (on 32 TREC
+  questions), as the stages write them; `results.csv` is a made-up study of every variant.
 """
 
 import argparse
@@ -104,6 +106,30 @@ def tiny_recipe():
     )
 
 
+def ablation_recipe():
+    """The stand-in for `RecipeConfig.named("ablation")`."""
+    return tiny_recipe().replace(
+        output_dir="tinybert_ablation", labels_only=False, train_examples=32, dev_examples=16,
+        sequence_length=16,
+        distill=tiny_recipe().distill.replace(intermediate_epochs=0.5, prediction_epochs=0.5),
+        augmentation={"masked_lm": "none", "word_vectors": "glove.6B.300d.txt",
+                      "num_augmentations": 1, "batch_size": 8},
+    )
+
+
+def _study_results(path):
+    """A made-up `results.csv` of every variant, 3 seeds, on which every variant is worse."""
+    from tinybert_keras.ablation import results
+    from tinybert_keras.config import VARIANTS
+
+    rng = np.random.default_rng(0)
+    rows = [{"task": "trec", "variant": name, "seed": seed, "metric": "accuracy",
+             "value": round(0.8 - 0.02 * rank + 0.005 * rng.normal(), 4), "seconds": 60.0,
+             "settings_hash": "0" * 12}
+            for seed in range(3) for rank, name in enumerate(VARIANTS)]
+    results.write_csv(path, rows)
+
+
 def _files(workspace):
     data = sst2_stand_in()
     rows = list(zip(data["train"].texts, data["train"].labels))
@@ -118,10 +144,11 @@ def _files(workspace):
     for split, part in (("train", rows[:10]), ("dev", rows[10:15])):
         (workspace / "reviews" / f"{split}.csv").write_text(
             "review,stars\n" + "".join(f"{t},{1 + 4 * y}\n" for t, y in part))
-    for corpus in ("wiki_txt", "my_corpus"):
+    for corpus in ("wiki", "wiki_txt", "my_corpus"):
         shutil.copytree(FIXTURES / "corpus", workspace / corpus)
     shutil.copytree(FIXTURES / "glue_data", workspace / "glue_data")
     tiny_recipe().to_file(workspace / "recipe.yaml")
+    _study_results(workspace / "results.csv")
     rng = np.random.default_rng(0)
     (workspace / "glove.6B.300d.txt").write_text("".join(
         f"{word} {' '.join(f'{v:.4f}' for v in rng.normal(size=300))}\n" for word in FILLER))
@@ -153,6 +180,11 @@ def build_workspace(workspace):
     shutil.copytree(workspace / "runs" / "task" / "preset",
                     workspace / "tinybert_run" / "task" / "preset")
     recipe.run_recipe(tiny_recipe(), verbose=0)
+    recipe.prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
+                          num_files=64)
+    from tinybert_keras.ablation import run_ablation
+
+    run_ablation(ablation_recipe(), variants=["full", "no_attn"], seeds=[0, 1], tasks=["trec"])
 
 
 def stand_ins(root, monkeypatch):
@@ -174,6 +206,7 @@ def stand_ins(root, monkeypatch):
                         lambda name, **options: sst2 if name == "sst2" else load_dataset(
                             name, **options))
     monkeypatch.setitem(named.NAMED_CONFIGS, "demo_quick", tiny_recipe())
+    monkeypatch.setitem(named.NAMED_CONFIGS, "ablation", ablation_recipe())
     compile_model = keras.Model.compile
     monkeypatch.setattr(keras.Model, "compile", lambda model, *args, jit_compile=None, **kwargs:
                         compile_model(model, *args, jit_compile=False, **kwargs))
@@ -222,6 +255,7 @@ def _shared(data, masked_lm, tf, keras_hub):
         "rows": evaluation.compare_models({"teacher": teacher, "student": student}, dev_dataset,
                                           data.task, latency_repeats=1),
         "config": tiny_recipe(), "student_preset": "hf://" + HUB_CHECKPOINT,
+        "strategy": tf.distribute.get_strategy(),
         "inputs": PhaseInputs(teacher, student, data.task, tokenizer, run,
                               DistillSettings(intermediate_epochs=1.0, prediction_epochs=1.0),
                               TrainingSettings(batch_size=8, jit_compile=False),

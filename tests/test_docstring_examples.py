@@ -17,6 +17,7 @@ import importlib
 import inspect
 import io
 import math
+import os
 import pkgutil
 import re
 import shutil
@@ -37,6 +38,9 @@ FRESH = {
     "tinybert_keras.recipe.task.intermediate_phase": ["runs/task/intermediate"],
     "tinybert_keras.recipe.task.prediction_phase": ["runs/task/prediction"],
     "tinybert_keras.recipe.presets.save_classifier": ["runs/task/preset"],
+    "tinybert_keras.recipe.general.prepare_corpus": ["runs/general", "wiki_prepared"],
+    "tinybert_keras.recipe.distribution.open_stage": ["runs/general"],
+    "tinybert_keras.recipe.distribution.worker_folder": ["runs/general"],
 }
 
 
@@ -206,7 +210,12 @@ def test_example(module, code, shared, tmp_path, monkeypatch, request):
         shutil.rmtree(work / path)
     monkeypatch.chdir(work)
     namespace = {**shared["prelude"], **vars(module), **shared["variables"], **fresh_variables()}
-    run_example(code, namespace)
+    environment = dict(os.environ)
+    try:
+        run_example(code, namespace)
+    finally:  # an example may set TF_CONFIG, which would make every later strategy multi-worker
+        os.environ.clear()
+        os.environ.update(environment)
 
 
 @pytest.mark.parametrize("code, stated", [

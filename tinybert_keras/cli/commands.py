@@ -16,7 +16,9 @@ import tempfile
 
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
@@ -165,6 +167,8 @@ def stage_command(stage):
 
     def run(args):
         config = _config(args)
+        if stage.data:
+            config.data_settings().check_files()
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
         recipe = import_quietly("tinybert_keras.recipe", args.verbose)
         models = [getattr(args, "finetuned_teacher", None) or config.teacher]
@@ -181,7 +185,8 @@ def stage_command(stage):
 
 
 def evaluate(args):
-    """`tinybert-keras evaluate`: the comparison table of a teacher and its students.
+    """`tinybert-keras evaluate`: the comparison table of a teacher and its students; files of
+    your own take what their settings leave unset from the teacher's saved task.
 
     Args:
         args: the flags: `--teacher`, each `--student`, the task's settings and `--json`.
@@ -210,6 +215,7 @@ def evaluate(args):
 
 
 def _run_recipe(config, verbose):
+    config.data_settings().check_files()
     import_quietly("tinybert_keras.recipe", verbose).run_recipe(config)
     return 0
 
@@ -251,11 +257,34 @@ def demo(args):
     return _run_recipe(config, args.verbose)
 
 
+def ablate(args):
+    """`tinybert-keras ablate`: an ablation study, then its report.
+
+    Args:
+        args: `--config`, any setting of `RecipeConfig` and of `AblationSettings` as a flag.
+
+    Returns:
+        0 once the report is written.
+
+    Example:
+    ```python
+    ablate(build_parser().parse_args(["ablate", "--config", "ablation", "--variants", "full",
+                                      "no_attn", "--seeds", "0", "1", "--tasks", "trec"]))  # 0
+    ```
+    """
+    config = _config(args)
+    settings = merged(AblationSettings(), given(args, AblationSettings, prefix="ablation."))
+    ablation = import_quietly("tinybert_keras.ablation", args.verbose)
+    rows = ablation.run_ablation(config, settings)
+    print("\n" + ablation.write_report(rows, settings.output_dir))
+    return 0
+
+
 def augment(args):
     """`tinybert-keras augment`: TinyBERT data augmentation of a training file.
 
     Args:
-        args: the input and output file, and any setting of `AugmentSettings` as a flag.
+        args: the input and output file, and any setting of `AugmentFileSettings` as a flag.
 
     Returns:
         0 when the output file is complete.
@@ -266,8 +295,31 @@ def augment(args):
                                        "--masked-lm", "none", "--num-augmentations", "2"]))  # 0
     ```
     """
-    settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
+    settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
+    settings.check_input()
     augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
     rows = augmentation.augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
+    return 0
+
+
+def prepare_corpus(args):
+    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts.
+
+    Args:
+        args: the output folder and any setting of `CorpusSettings` as a flag.
+
+    Returns:
+        0 once the parts and their manifest are written.
+
+    Example:
+    ```python
+    prepare_corpus(build_parser().parse_args(["prepare-corpus", "prepared", "--corpus", "wiki/",
+                                              "--tokenizer", "bert_base_en_uncased"]))  # 0
+    ```
+    """
+    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
+
+    _print_json(recipe.prepare_corpus(args.output, settings))
     return 0

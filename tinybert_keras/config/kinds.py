@@ -164,12 +164,43 @@ class Text(Kind):
 
 
 @dataclasses.dataclass(frozen=True)
-class Texts(Kind):
-    """A list of non-empty strings; one string is a list of one.
+class Several(Kind):
+    """A list of values of one kind; a single value is a list of one.
 
-    On the command line, the flag takes one or more values.
+    On the command line the values follow one flag (`--corpus a.txt b/`), or with `singular`
+    that flag is repeated, one value each (`--text-column a --text-column b`), so it cannot
+    swallow positional arguments.
 
     Args:
+        item: the kind of each value (default `Text()`).
+        singular: the repeated flag's name, if the flag is repeated rather than listed.
+        **kind: `optional`, `metavar` (see `Kind`).
+
+    Example:
+    ```python
+    Several(item=Number(minimum=0, integer=True)).check("seeds", [1, 2])  # [1, 2]
+    ```
+    """
+
+    item: Kind = dataclasses.field(default=Text(), kw_only=True)
+    singular: str = dataclasses.field(default=None, kw_only=True)
+
+    def _check(self, name, value):
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if not values:
+            raise ConfigError(f"{name} must list at least one value; got {value!r}.")
+        return [self.item.check(f"{name}[{index}]", item) for index, item in enumerate(values)]
+
+    def _parse(self, text):
+        return self.item.parse(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Texts(Several):
+    """A list of non-empty strings (file paths, column names); one string is a list of one.
+
+    Args:
+        singular: the repeated flag's name, if the flag is repeated rather than listed.
         **kind: `optional`, `metavar` (see `Kind`).
 
     Example:
@@ -177,14 +208,6 @@ class Texts(Kind):
     Texts().check("corpus", "wiki.txt")  # ['wiki.txt']
     ```
     """
-
-    def _check(self, name, value):
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, (list, tuple)) or not values or not all(
-            isinstance(item, str) and item for item in values
-        ):
-            raise ConfigError(f"{name} must be a list of non-empty strings; got {value!r}.")
-        return list(values)
 
 
 @dataclasses.dataclass(frozen=True)
