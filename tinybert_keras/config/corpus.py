@@ -40,7 +40,7 @@ def shard_range(shard, count):
 
     Example:
     ```python
-    [list(shard_range(f"{i}/3", 7)) for i in range(3)]  # [[0, 1], [2, 3, 4], [5, 6]]
+    [list(shard_range(f"{i}/3", 7)) for i in range(3)]  # [[0, 1], [2, 3], [4, 5, 6]]
     ```
     """
     if shard is None:
