@@ -10,9 +10,13 @@ from tinybert_keras.core.layerwise import LayerwiseBert
 from tinybert_keras.core.losses import AttentionScoreLoss
 from tinybert_keras.core.losses import HiddenStateLoss
 from tinybert_keras.core.losses import PredictionLoss
+from tinybert_keras.core.precision import with_dtype
 
 STAGES = ("general", "intermediate", "prediction")
 LOSS_TERMS = ("embedding", "attention", "hidden", "prediction", "label")
+LAYERWISE_TERMS = ("embedding", "attention", "hidden")
+# The key of `x` that carries precomputed teacher logits (see the class docstring).
+TEACHER_LOGITS = "teacher_logits"
 
 
 def _stage_defaults(stage):
@@ -45,7 +49,19 @@ class Distiller(keras.Model):
     runs the teacher.
 
     Every enabled term is a metric of its own (`attention_loss`, ...) in the progress bar and the
-    `History`, next to `loss`, their sum. The step is correct under any `tf.distribute` strategy
+    `History`, next to `loss`, their sum.
+
+    The teacher is frozen and runs without dropout, so its logits for an example never change.
+    The prediction stage can take them precomputed (one inference pass over the data instead of
+    one per epoch) as `x["teacher_logits"]`, a float `[batch, num_classes]` tensor next to the
+    token ids: the prediction loss then uses them, and a Distiller whose other losses need no
+    teacher (the prediction stage) trains the student alone. The dev data of `validation_data`
+    may leave them out; the teacher then runs for those batches. The recipe's prediction phase
+    caches them this way (`tinybert_keras.recipe.cached_teacher_logits`).
+
+    `teacher_dtype="bfloat16"` runs the teacher from a bfloat16 copy of its weights (`"float16"`
+    on GPUs without bfloat16), while the student, the projections and every loss stay in
+    float32; see `tinybert_keras.core.precision.with_dtype`. The step is correct under any `tf.distribute` strategy
     (the loss is scaled by the number of replicas, as Keras' own `train_step` does), under XLA
     (`jit_compile=True`) and under a mixed-precision policy (the losses are computed in float32).
 
@@ -74,6 +90,8 @@ class Distiller(keras.Model):
         formulation: `"paper"` or `"official"`; what the means run over (see
             `tinybert_keras.core.losses`). `"official"` also makes the regression prediction loss use the
             gold labels, as the authors' code does.
+        teacher_dtype: `None` runs the teacher as given; `"float32"`, `"bfloat16"` or
+            `"float16"` runs a copy of it in that precision.
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -108,6 +126,7 @@ class Distiller(keras.Model):
         shared_projection=False,
         average_attention_heads=False,
         formulation="paper",
+        teacher_dtype=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -139,7 +158,10 @@ class Distiller(keras.Model):
             "shared_projection": shared_projection,
             "average_attention_heads": average_attention_heads,
             "formulation": formulation,
+            "teacher_dtype": teacher_dtype,
         }
+        if teacher_dtype is not None:
+            teacher = with_dtype(teacher, teacher_dtype)
         teacher.trainable = False
         self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
         self.student_view = LayerwiseBert(student, name="student_view")
@@ -170,7 +192,13 @@ class Distiller(keras.Model):
     @property
     def needs_teacher(self):
         """Whether a switched-on loss compares with the teacher (else it never runs)."""
-        return any(self.enabled[term] for term in ("embedding", "attention", "hidden", "prediction"))
+        return any(self.enabled[term] for term in (*LAYERWISE_TERMS, "prediction"))
+
+    def _split_inputs(self, x):
+        """`(backbone inputs, precomputed teacher logits or None)` of a batch's `x`."""
+        if not isinstance(x, dict) or TEACHER_LOGITS not in x:
+            return x, None
+        return {key: value for key, value in x.items() if key != TEACHER_LOGITS}, x[TEACHER_LOGITS]
 
     def _validate_models(self, average_attention_heads):
         teacher, student = self.teacher_view, self.student_view
@@ -231,13 +259,14 @@ class Distiller(keras.Model):
 
     def call(self, inputs, training=None):
         """The student's output: classifier logits, or the backbone's output dict."""
-        return self.student(inputs, training=training)
+        return self.student(self._split_inputs(inputs)[0], training=training)
 
     def compute_losses(self, x, y=None, training=False):
         """Runs teacher and student once and returns each enabled loss term.
 
         Args:
-            x: the backbone input dict (`token_ids`, `segment_ids`, `padding_mask`).
+            x: the backbone input dict (`token_ids`, `segment_ids`, `padding_mask`), with
+                `teacher_logits` if they are precomputed.
             y: the gold labels; needed by `label_loss`, and by the regression prediction loss
                 under `formulation="official"`.
             training: whether the student runs in training mode (dropout).
@@ -246,7 +275,11 @@ class Distiller(keras.Model):
             `(losses, student_outputs)`: a dict from term name (`"attention"`, ...) to a scalar
             float32 loss, and the student's layerwise outputs.
         """
-        teacher = self.teacher_view(x, training=False) if self.needs_teacher else None
+        x, cached_logits = self._split_inputs(x)
+        runs_teacher = any(self.enabled[term] for term in LAYERWISE_TERMS) or (
+            self.enabled["prediction"] and cached_logits is None
+        )
+        teacher = self.teacher_view(x, training=False) if runs_teacher else None
         student = self.student_view(x, training=training)
         mask = x["padding_mask"]
         g = self.layer_map_indices
@@ -273,7 +306,10 @@ class Distiller(keras.Model):
             )
         if self.enabled["prediction"]:
             official_regression = self.regression and self._config["formulation"] == "official"
-            target = y if official_regression else teacher["logits"]
+            if official_regression:
+                target = y
+            else:
+                target = teacher["logits"] if cached_logits is None else cached_logits
             if target is None:
                 raise ValueError("The official regression prediction loss needs gold labels.")
             losses["prediction"] = self.prediction_loss_fn.compute_loss(target, student["logits"])
