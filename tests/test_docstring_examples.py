@@ -12,6 +12,8 @@ MODULES = [
     "tinybert_keras.core.losses",
     "tinybert_keras.core.students",
     "tinybert_keras.core.distiller",
+    "tinybert_keras.core.precision",
+    "tinybert_keras.core.inference",
 ]
 
 

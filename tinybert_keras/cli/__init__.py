@@ -1,5 +1,5 @@
 """The `tinybert-keras` command: one subcommand per stage of the recipe, plus `run`, `demo`,
-`evaluate` and `augment`.
+`evaluate`, `augment` and `export`.
 
 Every flag is generated from the settings declared in `tinybert_keras.config`, so the command
 line, `RecipeConfig` files and the Python API take the same settings with the same checks. Help
@@ -17,6 +17,7 @@ from tinybert_keras.cli.flags import add_settings
 from tinybert_keras.config import AugmentSettings
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config import TrainingSettings
 
@@ -126,6 +127,19 @@ def build_parser():
     augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
     add_settings(augment, AugmentSettings, prefix="augment.", bare=True)
     augment.set_defaults(run=commands.augment)
+
+    export = subcommands.add_parser(
+        "export", parents=[parent], help="A distilled student as ONNX / LiteRT files for "
+        "deployment.",
+        description="Export a classifier preset (task-distill's OUTPUT_DIR/preset) with Keras' "
+        "model.export to ONNX and LiteRT, float32 and dynamic-range int8 (each runtime's own "
+        "quantization), with its keras-hub preprocessor next to the files. Needs "
+        "pip install tinybert-keras[export].",
+    )
+    export.add_argument("preset", help="The classifier preset to export.")
+    export.add_argument("output_dir", help="The folder to write (new or empty).")
+    add_settings(export, ExportSettings, prefix="export.", bare=True)
+    export.set_defaults(run=commands.export)
     return parser
 
 

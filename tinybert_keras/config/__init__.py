@@ -1,12 +1,14 @@
 """Every setting of the package, declared once: defaults, types, checks and help.
 
 Nothing here imports TensorFlow, so the command line builds its flags from these declarations
-instantly. `fields` is the machinery, `stages` the settings of each stage, `augment` those of data augmentation, `recipe` the
+instantly. `fields` is the machinery, `stages` the settings of each stage, `augment` those of data augmentation, `export` those of
+exporting a student for deployment, `recipe` the
 `RecipeConfig` that composes them, `named` the configs that come with the package.
 """
 
 from tinybert_keras.config.augment import NUM_AUGMENTATIONS_PER_TASK
 from tinybert_keras.config.augment import AugmentSettings
+from tinybert_keras.config.export import ExportSettings
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import split_overrides
