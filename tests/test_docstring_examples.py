@@ -14,6 +14,7 @@ MODULES = [
     "tinybert_keras.core.distiller",
     "tinybert_keras.core.precision",
     "tinybert_keras.core.inference",
+    "tinybert_keras.core.pairing",
 ]
 
 

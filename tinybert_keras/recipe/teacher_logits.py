@@ -19,6 +19,7 @@ import shutil
 
 import numpy as np
 
+from tinybert_keras.data.registry import file_sha256
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe.runs import RecipeError
 
@@ -49,14 +50,6 @@ def examples_fingerprint(examples):
     return digest.hexdigest()
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _save(array, path):
     # Written under another name and renamed, so a kill never leaves a half-written file.
     temporary = path.with_name(path.name + ".tmp")
@@ -71,7 +64,7 @@ def _load_verified(directory, fingerprint, count):
     problem = None
     if record["fingerprint"] != fingerprint or record["shape"][0] != count:
         problem = "were computed for other training examples"
-    elif not logits_path.is_file() or _sha256(logits_path) != record["sha256"]:
+    elif not logits_path.is_file() or file_sha256(logits_path) != record["sha256"]:
         problem = f"do not match the checksum in {RECORD_FILE} (changed or damaged)"
     if problem is not None:
         raise RecipeError(
@@ -105,8 +98,8 @@ def cached_teacher_logits(teacher, examples, batches, directory):
                                    "runs/task/prediction")
     ```
     """
-    directory = pathlib.Path(directory)
     fingerprint = examples_fingerprint(examples)
+    directory = pathlib.Path(directory)
     if (directory / RECORD_FILE).is_file():
         return _load_verified(directory, fingerprint, len(examples))
     parts_dir = directory / PARTS_DIR
@@ -127,7 +120,7 @@ def cached_teacher_logits(teacher, examples, batches, directory):
         )
     _save(logits, directory / LOGITS_FILE)
     record = {"fingerprint": fingerprint, "shape": list(logits.shape),
-              "sha256": _sha256(directory / LOGITS_FILE)}
+              "sha256": file_sha256(directory / LOGITS_FILE)}
     temporary = directory / (RECORD_FILE + ".tmp")
     temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, directory / RECORD_FILE)
