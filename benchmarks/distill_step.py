@@ -20,11 +20,13 @@ The last lines are `distill_overhead_ratio=<distill step / (teacher forward + st
 `inference_speedup=<teacher inference time / student inference time>` (each model in its
 faster mode), `bf16_teacher_step_ratio=<bfloat16-teacher distill step / distill step>` and
 `cached_logits_step_ratio=<cached-logits prediction step / live-teacher prediction step>`.
-Hold the step times against `official_speed.py`'s run right before or after this one.
+With `--official FILE` (the saved output of `official_speed.py`, run right before or after this
+one), it also prints `<step>_vs_official=<ours / the authors'>` for the issue's targets.
 """
 
 import argparse
 import os
+import pathlib
 import statistics
 import time
 
@@ -54,7 +56,22 @@ def parse_args():
     parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
     parser.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=True,
                         help="XLA-compile the training steps (default: yes, as the recipe).")
+    parser.add_argument("--official", type=pathlib.Path,
+                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
+
+
+def print_official_ratios(path, ours, batch_size, sequence_length):
+    """Prints `<name>_vs_official=` for `ours = {name: (seconds, official_speed.py key)}`."""
+    official = dict(token.split("=", 1) for token in path.read_text().split() if "=" in token)
+    missing = sorted({key for _, key in ours.values()} - set(official))
+    if missing:
+        raise SystemExit(f"{path}: no {', '.join(missing)}; give the output of official_speed.py.")
+    if (official.get("batch"), official.get("seq")) != (str(batch_size), str(sequence_length)):
+        print(f"note: {path} timed batch {official.get('batch')}, sequence {official.get('seq')}; "
+              f"this run batch {batch_size}, sequence {sequence_length}: ratios not comparable")
+    for name, (seconds, key) in ours.items():
+        print(f"{name}_vs_official={seconds / float(official[key]):.3f}")
 
 
 def median_seconds(rounds, functions):
@@ -163,6 +180,21 @@ def main():
           f"{medians['distill_step_bf16_teacher'] / medians['distill_step']:.3f}")
     print(f"cached_logits_step_ratio="
           f"{medians['prediction_step_cached'] / medians['prediction_step']:.3f}")
+    if args.official:
+        print_official_ratios(args.official, {
+            "distill_step": (medians["distill_step"], "official_distill_step_s"),
+            "distill_step_bf16_teacher": (medians["distill_step_bf16_teacher"],
+                                          "official_distill_step_s"),
+            "prediction_step_cached": (medians["prediction_step_cached"],
+                                       "official_distill_step_s"),
+            "student_step": (medians["student_step"], "official_student_step_s"),
+            "teacher_inference": (min(medians["teacher_inference_xla"],
+                                      medians["teacher_inference_graph"]),
+                                  "official_teacher_infer_s"),
+            "student_inference": (min(medians["student_inference_xla"],
+                                      medians["student_inference_graph"]),
+                                  "official_student_infer_s"),
+        }, batch_size, sequence_length)
 
 
 if __name__ == "__main__":

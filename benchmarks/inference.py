@@ -13,8 +13,8 @@ Rotten Tomatoes dev accuracy printed.
 
 Lines: `<model>_<form>_b<batch>_s=<median seconds>`, then `<model>_<form>_b32_vs_keras_graph=`
 ratios, `inference_speedup_<form>_b32=<teacher / student>`, and `demo_dev_accuracy_<form>=`.
-Hold `student_*_b32_s` against `official_speed.py`'s `official_student_infer_s` from a run right
-before or after this one.
+With `--official FILE` (the saved output of `official_speed.py`, run right before or after this
+one): `<model>_<form>_b32_vs_official=<ours / the authors' inference time>`.
 """
 
 import argparse
@@ -34,6 +34,7 @@ from distill_step import BERT_BASE  # noqa: E402
 from distill_step import SMALL_STUDENT  # noqa: E402
 from distill_step import SMALL_TEACHER  # noqa: E402
 from distill_step import median_seconds  # noqa: E402
+from distill_step import print_official_ratios  # noqa: E402
 
 from tinybert_keras import data as data_lib  # noqa: E402
 from tinybert_keras import student_backbone  # noqa: E402
@@ -53,6 +54,8 @@ def parse_args():
     parser.add_argument("--demo-student", default=DEMO_STUDENT,
                         help="A distilled Rotten Tomatoes classifier preset whose exports are "
                         "scored on dev (skipped if absent).")
+    parser.add_argument("--official", type=pathlib.Path,
+                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
 
 
@@ -143,6 +146,11 @@ def main():
     for form in forms:
         print(f"inference_speedup_{form}_b32="
               f"{medians[f'teacher_{form}_b32'] / medians[f'student_{form}_b32']:.2f}")
+    if args.official:
+        print_official_ratios(args.official, {
+            f"{role}_{form}_b32": (medians[f"{role}_{form}_b32"], f"official_{role}_infer_s")
+            for role in models for form in forms
+        }, 32, sequence_length)
     if pathlib.Path(args.demo_student).is_dir():
         with tempfile.TemporaryDirectory() as scratch:
             scores = demo_accuracies(args.demo_student, pathlib.Path(scratch) / "demo")
