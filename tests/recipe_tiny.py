@@ -27,6 +27,27 @@ def tiny_data(size=96, seed=0):
     )
 
 
+def tiny_csv_files(folder, size=96, seed=0):
+    """`tiny_data` as a user's own files: `train.csv` and `dev.csv` (and `test.csv`, the dev
+    rows again) with the columns `review` and `sentiment` (neg, pos); returns their paths."""
+    import csv
+
+    data = tiny_data(size, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for split, file_split in (("train", "train"), ("dev", "dev"), ("test", "dev")):
+        paths[split] = str(folder / f"{split}.csv")
+        with open(paths[split], "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["review", "sentiment"])
+            examples = data[file_split]
+            writer.writerows(
+                (text, data.task.label_names[label])
+                for text, label in zip(examples.texts, examples.labels)
+            )
+    return paths
+
+
 def tiny_teacher_preset(directory, num_layers=2, hidden_dim=8, seed=0):
     """Saves a random tiny BERT backbone and its WordPiece tokenizer as a keras-hub preset."""
     import keras

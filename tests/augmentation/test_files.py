@@ -1,5 +1,7 @@
 import csv
 
+import pytest
+
 from augmentation_tiny import SENTENCES
 from augmentation_tiny import tiny_masked_lm
 from augmentation_tiny import tiny_word_vectors
@@ -46,9 +48,30 @@ def test_the_command_writes_jsonl_with_word_vectors_only(tmp_path, capsys):
     source = tmp_path / "train.jsonl"
     source.write_text("".join(f'{{"text": "{s}", "label": "pos"}}\n' for s in SENTENCES))
     target = tmp_path / "out.jsonl"
-    code = cli.main(["augment", str(source), str(target), "--text-columns", "text",
-                     "--masked-lm", "none", "--num-augmentations", "2",
+    # A repeatable --text-column before the positional arguments does not swallow them.
+    code = cli.main(["augment", "--text-column", "text", str(source), str(target),
+                     "--label-column", "label", "--masked-lm", "none", "--num-augmentations", "2",
                      "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
     assert code == 0
     assert "Wrote" in capsys.readouterr().out
     assert target.read_text().count('"label": "pos"') > len(SENTENCES)
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".jsonl"])
+def test_shards_concatenated_in_order_are_the_one_machine_output(tmp_path, suffix):
+    source = tmp_path / "train.tsv"
+    write_tsv(source, [["sentence", "label"]] + [[s, i % 2] for i, s in enumerate(SENTENCES * 2)])
+    settings = {"masked_lm": "none", "num_augmentations": 3, "chunk_size": 2,
+                "text_columns": ["sentence"], "label_column": "label",
+                "word_vectors": str(glove_file(tmp_path / "glove.txt"))}
+    augment_file(source, tmp_path / f"whole{suffix}", **settings)
+    whole = (tmp_path / f"whole{suffix}").read_bytes()
+    for machines in (2, 3):
+        parts = []
+        for index in range(machines):
+            target = tmp_path / f"part_{machines}_{index}{suffix}"
+            augment_file(source, target, shard=f"{index}/{machines}", **settings)
+            parts.append(target.read_bytes())
+        assert b"".join(parts) == whole
+        assert all(parts) and parts[0] != whole
+    assert whole.count(b"\n") > len(SENTENCES) * 2 + 1

@@ -8,8 +8,10 @@ import pytest
 from tinybert_keras import cli
 from tinybert_keras import recipe
 from tinybert_keras.cli import commands
-from tinybert_keras.cli.flags import flag_name
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.cli.flags import setting_flag
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config.fields import leaves
@@ -26,7 +28,8 @@ NOT_SETTINGS = {"help", "verbose", "config", "stage_output_dir", "finetuned_teac
 
 def test_every_subcommand_option_has_help():
     assert set(SUBCOMMANDS) == {"finetune-teacher", "general-distill", "task-distill",
-                                "evaluate", "run", "demo", "augment", "export"}
+                                "evaluate", "run", "demo", "ablate", "augment",
+                                "prepare-corpus", "export"}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             assert action.help and action.help.strip(), (name, action.dest)
@@ -44,8 +47,8 @@ def test_every_config_setting_is_a_run_flag_and_reaches_the_config():
     run_flags = {option for action in SUBCOMMANDS["run"]._actions
                  for option in action.option_strings}
     for path, field in leaves(RecipeConfig):
-        section, _, name = path.rpartition(".")
-        assert flag_name(name, f"{section}." if section else "") in run_flags, path
+        section = path.rpartition(".")[0]
+        assert setting_flag(field, f"{section}." if section else "") in run_flags, path
     argv = ["run", "--batch-size", "7", "--no-jit-compile", "--dataset-options", "seed=3",
             "--student", '{"num_layers": 2, "hidden_dim": 8, "intermediate_dim": 16, '
             '"num_heads": 2}', "--distill.layer-map", "2,4", "--general.corpus", "a.txt", "b/",
@@ -61,7 +64,9 @@ def test_every_config_setting_is_a_run_flag_and_reaches_the_config():
 
 def test_every_stage_flag_is_a_setting():
     settings = {path.replace(".", "__") for path, _ in leaves(RecipeConfig)}
-    settings |= {f"augment__{name}" for name in AugmentSettings.names()}
+    settings |= {f"augment__{name}" for name in AugmentFileSettings.names()}
+    settings |= {f"ablation__{name}" for name in AblationSettings.names()}
+    settings |= {f"corpus__{name}" for name in CorpusSettings.names()}
     settings |= {f"export__{name}" for name in ExportSettings.names()}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
@@ -130,6 +135,23 @@ def test_general_distill_flags(monkeypatch):
     assert output_dir == "runs/g" and settings.corpus == ["a.txt", "b/"]
     assert settings.max_steps == 7 and settings.layer_map == [3, 6]
     assert settings.embeddings_from_teacher is True and training.jit_compile is False
+
+
+def test_prepare_corpus_and_augment_take_a_shard(monkeypatch, capsys):
+    calls = _capture(monkeypatch, "prepare_corpus")
+    assert cli.main(["prepare-corpus", "out/", "--corpus", "wiki/", "--tokenizer", "t",
+                     "--num-files", "8", "--shard", "3/4"]) == 0
+    (args, _), = calls
+    assert args == ("out/", CorpusSettings(corpus=["wiki/"], tokenizer="t", num_files=8,
+                                           shard="3/4"))
+    for argv, message in (
+        (["prepare-corpus", "out/", "--shard", "4/4"], "shard must be I/N with 0 <= I < N"),
+        (["prepare-corpus", "out/", "--num-files", "2", "--shard", "0/3"],
+         "raise num_files to at least the number of machines"),
+        (["augment", "in.tsv", "out.tsv", "--shard", "1-2"], "shard must be I/N"),
+    ):
+        assert cli.main(argv) == 2
+        assert message in capsys.readouterr().err
 
 
 def test_errors_are_messages_not_tracebacks(capsys, tmp_path):

@@ -1,10 +1,13 @@
-"""`tinybert-keras run --config` with a file that sets every setting, on tiny models."""
+"""`tinybert-keras run --config` with a file that sets every setting, on tiny models and a
+task of the user's own CSV files."""
 
 import json
 import pathlib
 
 import yaml
 
+from augmentation_tiny import tiny_word_vectors
+from recipe_tiny import tiny_csv_files
 from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import cli
 from tinybert_keras.config import RecipeConfig
@@ -14,24 +17,29 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 
 
 def every_setting(tmp_path):
-    augmented = tmp_path / "trec_aug.tsv"
-    augmented.write_text("question\tlabel\nwhat is a bird ?\tDESC\nwho is he ?\tHUM\n"
-                         "where is it ?\tLOC\nhow many ?\tNUM\n")
+    files = tiny_csv_files(tmp_path / "reviews")
+    glove = tmp_path / "glove.txt"
+    vectors = tiny_word_vectors()
+    glove.write_text("".join(" ".join([word, *map(str, row)]) + "\n"
+                             for word, row in zip(vectors.words, vectors.vectors)))
     layerwise = {"shared_projection": True, "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
                  "formulation": "official", "teacher_dtype": "bfloat16"}
     return {
-        "task": "trec", "dataset_options": {"seed": 1}, "sequence_length": 16,
-        "train_examples": 48, "dev_examples": 24, "batch_size": 8, "seed": 1,
+        "task": "my_reviews", **files, "text_columns": ["review"], "label_column": "sentiment",
+        "label_names": ["pos", "neg"], "regression": False, "metrics": ["f1", "accuracy"],
+        "dataset_options": {"encoding": "utf-8"}, "sequence_length": 16,
+        "train_examples": 48, "dev_examples": 20, "batch_size": 8, "seed": 1,
         "jit_compile": False, "teacher": tiny_teacher_preset(tmp_path / "pretrained"),
         "student": {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 1},
         "output_dir": str(tmp_path / "run"), "share_teacher": True, "labels_only": True,
+        "data_augmentation": True,
         "finetune": {"epochs": 1.0, "learning_rate": 1e-3, "warmup_fraction": 0.2,
                      "steps_per_checkpoint": 3},
         "general": {"corpus": [str(FIXTURES / "corpus")], "epochs": 0.5, "max_steps": 2,
                     "learning_rate": 1e-3, "sequence_length": 16, "steps_per_checkpoint": 1,
                     "layer_map": [2], "embeddings_from_teacher": True, **layerwise},
-        "distill": {"augmented_train": str(augmented), "intermediate_epochs": 0.5,
+        "distill": {"augmented_train": None, "intermediate_epochs": 0.5, "intermediate_steps": 3,
                     "intermediate_learning_rate": 1e-3, "prediction_epochs": 0.5,
                     "prediction_learning_rate": 1e-3, "warmup_fraction": 0.2,
                     "steps_per_checkpoint": 2, "layer_map": "top", "temperature": 2.0,
@@ -40,6 +48,10 @@ def every_setting(tmp_path):
         "baseline": {"epochs": 0.5, "learning_rate": 1e-3, "warmup_fraction": 0.0,
                      "steps_per_checkpoint": 2},
         "evaluation": {"split": "dev", "latency_repeats": 1},
+        "augmentation": {"num_augmentations": 2, "num_candidates": 3, "replace_probability": 0.5,
+                         "seed": 1, "masked_lm": "none", "word_vectors": str(glove),
+                         "max_words": 1000, "fast": False, "jit_compile": False,
+                         "batch_size": 8, "chunk_size": 16},
     }
 
 
@@ -63,5 +75,12 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     task = json.loads((root / "task" / "run.json").read_text())
     assert task["temperature"] == 2.0 and task["label_loss"] is True
     assert task["teacher_dtype"] == general["teacher_dtype"] == "bfloat16"
+    assert task["augmented_train"] == report["augmentation"]["path"]
+    assert report["augmentation"]["rows"] >= 48
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
+    assert task["data"]["name"] == "my_reviews" and task["data"]["label_names"] == ["pos", "neg"]
+    assert task["data"]["sizes"] == {"train": 48, "dev": 20, "test": 24}
+    assert list(report["rows"]["teacher"]["metrics"]) == ["f1", "accuracy"]
+    saved = json.loads((root / "task" / "preset" / "tinybert_task.json").read_text())
+    assert saved["text_columns"] == ["review"] and saved["label_column"] == "sentiment"
     assert "labels-only student:" in capsys.readouterr().out

@@ -88,11 +88,31 @@ def _write(tmp_path, name, content, mode="w"):
     return path
 
 
-def test_missing_column_names_file_line_and_column(tmp_path):
+def test_a_header_without_the_column_is_line_1(tmp_path):
     path = _write(tmp_path, "train.csv", "text,label\nfine,1\n")
-    with pytest.raises(DataError, match=r"train\.csv, line 2, column 'sentence'") as error:
+    header_line = r"train\.csv, line 1, column 'sentence': the header"
+    with pytest.raises(DataError, match=header_line) as error:
         load_files(path, text_columns="sentence", label_column="label")
     assert "'text'" in str(error.value)
+    tsv = _write(tmp_path, "train.tsv", "\ufefftext\tlabel\nfine\t1\n")
+    with pytest.raises(DataError, match=r"train\.tsv, line 1, column 'gold': the header"):
+        load_files(tsv, text_columns="text", label_column="gold")
+
+
+def test_jsonl_row_without_a_key_is_its_own_line(tmp_path):
+    path = _write(tmp_path, "train.jsonl", '{"t": "a", "y": 0}\n\n{"t": "b"}\n')
+    with pytest.raises(DataError, match=r"train\.jsonl, line 3, column 'y': missing column"):
+        load_files(path, text_columns="t", label_column="y")
+
+
+def test_a_row_is_numbered_by_the_line_it_starts_on(tmp_path):
+    path = _write(tmp_path, "train.csv",
+                  'text,label\n"two\nlines",pos\n\n"three\nmore\nlines",neg\nlast,maybe\n')
+    with pytest.raises(DataError, match=r"line 8, column 'label': unknown label 'maybe'"):
+        load_files(path, text_columns="text", label_column="label", label_names=("neg", "pos"))
+    short = _write(tmp_path, "dev.csv", 'text,label\n"a\nb",pos\nshort\n')
+    with pytest.raises(DataError, match=r"line 4, column 'label': no value"):
+        load_files(short, text_columns="text", label_column="label")
 
 
 def test_short_row_is_a_missing_value(tmp_path):

@@ -1,3 +1,4 @@
+import json
 import pathlib
 
 import numpy as np
@@ -5,6 +6,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from tinybert_keras.data import GLUE_TASKS, DataError, glue_task, load_dataset, load_glue
+from tinybert_keras.data import load_glue_file
 
 GLUE_DATA = pathlib.Path(__file__).parent.parent / "fixtures" / "glue_data"
 
@@ -95,3 +97,50 @@ def test_tfds_regression_and_single_sentence():
     np.testing.assert_allclose(stsb["dev"].labels, [example["label"] for example in raw])
     assert stsb["dev"].labels.dtype == np.float32
     assert isinstance(sst2["train"].texts[0], str)
+
+
+def test_tsv_line_numbers_follow_the_file(tmp_path):
+    (tmp_path / "MRPC").mkdir()
+    header = "\ufeffQality\t#1 ID\t#2 ID\t#1 String\t#2 Strings\n"
+    (tmp_path / "MRPC" / "train.tsv").write_text(header + "1\t1\t2\ta\tb\n", encoding="utf-8")
+    (tmp_path / "MRPC" / "dev.tsv").write_text(header + "1\t1\t2\ta\tb\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"train\.tsv, line 1, column '#2 String': the header"):
+        load_glue("mrpc", tmp_path)
+    (tmp_path / "CoLA").mkdir()
+    (tmp_path / "CoLA" / "train.tsv").write_text("gj04\t1\t\tFine.\ngj04\t0\t*\tFine too.\n"
+                                                 "\ngj04\t1\n")
+    (tmp_path / "CoLA" / "dev.tsv").write_text("gj04\t1\t\tFine.\n")
+    with pytest.raises(DataError, match=r"train\.tsv, line 4, column 'sentence': no value"):
+        load_glue("cola", tmp_path)
+
+
+def test_data_dir_is_tfds_folder_and_refused_with_a_glue_data_source():
+    with pytest.raises(ValueError, match="data_dir='glue_data' is tfds' data folder"):
+        load_glue("sst2", source=GLUE_DATA, data_dir="glue_data")
+
+
+@pytest.mark.parametrize("name", GLUE_TASKS)
+def test_one_file_in_the_glue_data_layout_or_the_tasks_own(name, tmp_path):
+    folder = {"cola": "CoLA", "sst2": "SST-2", "mrpc": "MRPC", "qqp": "QQP", "stsb": "STS-B",
+              "mnli": "MNLI", "qnli": "QNLI", "rte": "RTE", "wnli": "WNLI"}[name]
+    expected = load_glue(name, GLUE_DATA)["train"]
+    classic = load_glue_file(name, GLUE_DATA / folder / "train.tsv")
+    assert classic.task == glue_task(name)
+    assert classic["train"].texts == expected.texts
+    np.testing.assert_array_equal(classic["train"].labels, expected.labels)
+    task = glue_task(name)
+    own = tmp_path / "own.jsonl"
+    own.write_text("".join(
+        json.dumps({**dict(zip(task.text_columns, text if task.is_pair else (text,))),
+                    "label": float(label) if task.is_regression else task.label_names[label]})
+        + "\n" for text, label in zip(expected.texts, expected.labels)))
+    again = load_glue_file(name, own)
+    assert again["train"].texts == expected.texts
+    np.testing.assert_array_equal(again["train"].labels, expected.labels)
+
+
+def test_one_file_with_neither_layout(tmp_path):
+    path = tmp_path / "train.tsv"
+    path.write_text("s1\ts2\tgold\na\tb\t1\n")
+    with pytest.raises(DataError, match=r"train\.tsv, line 1: the header has neither GLUE's"):
+        load_glue_file("mrpc", path)

@@ -1,11 +1,22 @@
+import dataclasses
+import json
+
 import keras
+import keras_hub
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tinybert_keras.recipe import evaluation
+from recipe_tiny import tiny_teacher_preset
+from tinybert_keras.config import DataSettings
+from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.data import DataError
 from tinybert_keras.data import Task
 from tinybert_keras.data import glue_task
+from tinybert_keras.data import load_files
+from tinybert_keras.recipe import evaluation
+from tinybert_keras.recipe import inputs
+from tinybert_keras.recipe import presets
 
 
 def test_chance_score_is_the_best_constant_prediction():
@@ -52,3 +63,49 @@ def test_measure_latency_traces_once(make_bert, batch):
 
     evaluation.measure_latency(Counting(), batch[0], repeats=4, warmup=2)
     assert len(calls) == 1
+
+
+def test_files_take_what_they_leave_unset_from_the_teachers_saved_task(tmp_path):
+    pretrained = tiny_teacher_preset(tmp_path / "pretrained")
+    tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, pretrained)
+    # Not the sorted order a file's labels would give, and shorter than the default 64, which
+    # the tiny model's 16 positions could not even take.
+    task = Task("reviews", ("review",), "sentiment", ("pos", "neg"), sequence_length=8)
+    presets.save_classifier(presets.load_classifier(pretrained, num_classes=2), tokenizer, task,
+                            tmp_path / "teacher")
+    dev = tmp_path / "dev.csv"
+    dev.write_text("review,sentiment\nthe movie was good,pos\na dull plot,neg\ngreat fun,pos\n"
+                   "the film was awful,neg\nbad,neg\n")
+    compared = {"teacher": str(tmp_path / "teacher"), "student": str(tmp_path / "teacher")}
+    quick = EvaluationSettings(latency_repeats=1)
+    rows, table = evaluation.evaluate_presets(compared, DataSettings(dev=str(dev)), quick, 8)
+    assert table.splitlines()[0] == (
+        "Task 'reviews': text_columns ('review',), label_column 'sentiment', label_names "
+        "('pos', 'neg'), metrics ('accuracy',), sequence_length 8, its name as saved with the "
+        f"teacher's preset {tmp_path / 'teacher'}."
+    )
+    explicit = load_files(dev=dev, text_columns="review", label_column="sentiment",
+                          label_names=("pos", "neg"), sequence_length=8)
+    expected, _ = evaluation.evaluate_presets(compared, explicit, quick, 8)
+    assert rows["teacher"]["metrics"] == expected["teacher"]["metrics"]
+    given = DataSettings(dev=str(dev), task="mine", text_columns=["review"],
+                         label_column="sentiment", sequence_length=8)
+    _, table = evaluation.evaluate_presets(compared, given, quick, 8)
+    assert table.splitlines()[0].startswith("Task 'mine': label_names ('pos', 'neg'), metrics")
+    swapped = given.replace(label_names=["neg", "pos"])
+    with pytest.raises(DataError, match=r"labels are \('pos', 'neg'\) but task 'mine' orders"):
+        evaluation.evaluate_presets(compared, swapped, quick, 8)
+
+
+def test_a_regression_teachers_task_makes_the_files_a_regression(tmp_path):
+    (tmp_path / "teacher").mkdir()
+    saved = Task("scores", ("a", "b"), "score", None, sequence_length=12)
+    (tmp_path / "teacher" / presets.TASK_FILE).write_text(json.dumps(dataclasses.asdict(saved)))
+    settings, taken = inputs.saved_task_settings(
+        DataSettings(dev="dev.csv", label_column="gold"), str(tmp_path / "teacher"))
+    assert taken == ["text_columns", "regression", "metrics", "sequence_length", "task"]
+    assert settings.regression and settings.label_names is None
+    assert settings.label_column == "gold" and settings.text_columns == ["a", "b"]
+    assert settings.metrics == ["pearson", "spearman"] and settings.task == "scores"
+    named, taken = inputs.saved_task_settings(DataSettings(task="sst2"), str(tmp_path / "teacher"))
+    assert named == DataSettings(task="sst2") and taken == []

@@ -18,9 +18,11 @@ news sentences with BERT's masking:
 Top-5 predictions for "she [MASK] the book on the table and left the room." are
 `, . the " and` from the head alone and `wrote told said was bought` from the full training."""
 
+import fcntl
 import hashlib
 import json
 import pathlib
+import shutil
 
 import keras
 import keras_hub
@@ -125,7 +127,7 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     ones (kept for evaluation and benchmarks), XLA-compiled, and saved under the tinybert-keras
     cache (`$TINYBERT_KERAS_CACHE/masked_lms/`); later calls with the same arguments return the
     cached preset without training. With the defaults that takes about 18 minutes on 2 CPU
-    cores, once.
+    cores, once; another process asking for the same preset meanwhile waits for it.
 
     Args:
         backbone_preset: str or path. A BERT preset with a backbone and tokenizer; by default
@@ -150,14 +152,18 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     key = hashlib.sha256(settings.encode()).hexdigest()[:12]
     name = f"{pathlib.Path(str(backbone_preset)).name}-{key}"
     preset_dir = registry.cache_dir() / "masked_lms" / name
-    if (preset_dir / "config.json").exists():
-        return preset_dir
-    texts = news_sentences()[:-held_out]
-    masked_lm = train_masked_lm(
-        backbone_preset, texts, train_backbone=train_backbone, steps=steps, seed=seed,
-        jit_compile=True,
-    )
-    partial = preset_dir.with_name(preset_dir.name + ".partial")
-    masked_lm.save_to_preset(str(partial))
-    partial.rename(preset_dir)
+    preset_dir.parent.mkdir(parents=True, exist_ok=True)
+    # A second process asking for the same preset waits for the first to train it.
+    with open(preset_dir.with_name(name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (preset_dir / "config.json").exists():
+            texts = news_sentences()[:-held_out]
+            masked_lm = train_masked_lm(
+                backbone_preset, texts, train_backbone=train_backbone, steps=steps, seed=seed,
+                jit_compile=True,
+            )
+            partial = preset_dir.with_name(name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            masked_lm.save_to_preset(str(partial))
+            partial.rename(preset_dir)
     return preset_dir

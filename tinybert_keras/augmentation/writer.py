@@ -8,9 +8,10 @@ import pathlib
 import keras
 
 
-def _fingerprint(augmenter, examples, labels, columns, output_format):
+def _fingerprint(augmenter, examples, labels, columns, output_format, first_id):
     digest = hashlib.sha256()
-    digest.update(json.dumps([augmenter.config(), list(columns), output_format]).encode())
+    settings = [augmenter.config(), list(columns), output_format, first_id]
+    digest.update(json.dumps(settings).encode())
     for example, label in zip(examples, labels):
         digest.update(json.dumps([example, label], default=str).encode())
     return digest.hexdigest()
@@ -49,6 +50,7 @@ def augment_to_file(
     columns=None,
     chunk_size=256,
     verbose=True,
+    first_id=0,
 ):
     """Augments a dataset and streams the rows to a TSV or JSONL file, resumably.
 
@@ -72,6 +74,10 @@ def augment_to_file(
             `["sentence", "label"]` or `["sentence1", "sentence2", "label"]`.
         chunk_size: int. Examples augmented (and MLM queries batched) together between records.
         verbose: bool. Show a `keras.utils.Progbar` over examples.
+        first_id: int. The id of `examples[0]`, its position in the whole dataset when this is
+            one shard of it. Random streams follow ids, and a TSV gets its header row only at id
+            0, so the files of consecutive shards, concatenated in order, are the file of the
+            whole dataset.
 
     Returns:
         The number of rows in the finished file (header excluded).
@@ -94,7 +100,7 @@ def augment_to_file(
     path = pathlib.Path(path)
     output_format = "jsonl" if path.suffix == ".jsonl" else "tsv"
     progress_path = path.with_name(path.name + ".progress.json")
-    fingerprint = _fingerprint(augmenter, examples, labels, columns, output_format)
+    fingerprint = _fingerprint(augmenter, examples, labels, columns, output_format, first_id)
 
     progress = {"fingerprint": fingerprint, "examples": 0, "bytes": 0, "rows": 0}
     if progress_path.exists() and path.exists():
@@ -106,7 +112,8 @@ def augment_to_file(
             )
         progress = saved
     if progress["examples"] == 0:
-        header = _encode([columns], columns, "tsv") if output_format == "tsv" else b""
+        with_header = output_format == "tsv" and first_id == 0
+        header = _encode([columns], columns, "tsv") if with_header else b""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(header)
         progress["bytes"] = len(header)
@@ -119,7 +126,7 @@ def augment_to_file(
     with open(path, "ab") as f:
         for start in range(progress["examples"], len(examples), chunk_size):
             chunk = examples[start : start + chunk_size]
-            rows = _rows(augmenter, chunk, labels[start : start + chunk_size], start)
+            rows = _rows(augmenter, chunk, labels[start : start + chunk_size], first_id + start)
             f.write(_encode(rows, columns, output_format))
             f.flush()
             os.fsync(f.fileno())

@@ -1,5 +1,5 @@
 """The `tinybert-keras` command: one subcommand per stage of the recipe, plus `run`, `demo`,
-`evaluate`, `augment` and `export`.
+`evaluate`, `augment`, `prepare-corpus` and `export`.
 
 Every flag is generated from the settings declared in `tinybert_keras.config`, so the command
 line, `RecipeConfig` files and the Python API take the same settings with the same checks. Help
@@ -14,7 +14,9 @@ import sys
 from tinybert_keras.cli import commands
 from tinybert_keras.cli.flags import add_setting
 from tinybert_keras.cli.flags import add_settings
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
 from tinybert_keras.config import ExportSettings
@@ -28,19 +30,41 @@ optional: released general TinyBERTs can be used instead) -> task-distill (inter
 then prediction layer) -> evaluate. `run` does all of it from one config, `demo` offline on a
 CPU."""
 
-CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick), "
-               "whose settings are the defaults here; flags override them.")
+AUGMENT_DESCRIPTION = """Write augmented copies of a training file (BERT MLM and word-vector
+substitutions, the paper's Algorithm 1) for task-distill --augmented-train, in the task's text and
+label columns with class names as labels. The input is a GLUE task's file (--task mrpc
+glue_data/MRPC/train.tsv) or your own (--text-column, --label-column). With --shard I/N a machine
+augments only its block of the examples; the outputs of N machines, concatenated in order, are
+the file of one."""
+
+CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick, "
+               "ablation), whose settings are the defaults here; flags override them.")
 
 
 def _field(cls, name):
     return next(field for field in dataclasses.fields(cls) if field.name == name)
 
 
-def _add_stage(commands_parsers, name, stage, parent):
-    parser = commands_parsers.add_parser(
-        name, help=stage.help, description=stage.description, parents=[parent]
-    )
-    parser.add_argument("--config", help=CONFIG_HELP)
+def _command(subcommands, parent, name, run, help, description, config=True):
+    parser = subcommands.add_parser(name, parents=[parent], help=help, description=description)
+    if config:
+        parser.add_argument("--config", help=CONFIG_HELP)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _file_command(subcommands, parent, name, run, help, description, arguments, settings,
+                  section):
+    """A command on files and folders: `arguments` ({name: help}), then `settings`' flags."""
+    parser = _command(subcommands, parent, name, run, help, description, config=False)
+    for argument, argument_help in arguments.items():
+        parser.add_argument(argument, help=argument_help)
+    add_settings(parser, settings, prefix=f"{section}.", bare=True)
+
+
+def _add_stage(subcommands, parent, name, stage):
+    parser = _command(subcommands, parent, name, commands.stage_command(stage), stage.help,
+                      stage.description)
     parser.add_argument("--output-dir", dest="stage_output_dir",
                         help=f"The stage folder (default: the config's output_dir/{stage.folder}).")
     for model, help_text in stage.models.items():
@@ -52,7 +76,6 @@ def _add_stage(commands_parsers, name, stage, parent):
         add_settings(parser, DataSettings)
     add_settings(parser, TrainingSettings)
     add_settings(parser, stage.settings, prefix=f"{stage.section}.", bare=True)
-    parser.set_defaults(run=commands.stage_command(stage))
 
 
 def build_parser():
@@ -75,14 +98,14 @@ def build_parser():
                         help="Show TensorFlow's start-up messages too.")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, stage in commands.STAGES.items():
-        _add_stage(subcommands, name, stage, parent)
+        _add_stage(subcommands, parent, name, stage)
 
-    evaluate = subcommands.add_parser(
-        "evaluate", parents=[parent], help="Compare teacher and students: metrics, size, speed.",
-        description="Score classifier presets on a task split and print a table of the main "
-        "metric, parameters, size on disk, batch latency and speedup over the teacher.",
+    evaluate = _command(
+        subcommands, parent, "evaluate", commands.evaluate,
+        "Compare teacher and students: metrics, size, speed.",
+        "Score classifier presets on a task split and print a table of the main metric, "
+        "parameters, size on disk, batch latency and speedup over the teacher.",
     )
-    evaluate.add_argument("--config", help=CONFIG_HELP)
     evaluate.add_argument("--teacher", required=True, dest="compared_teacher",
                           help="The teacher's classifier preset.")
     evaluate.add_argument("--student", required=True, action="append", dest="students",
@@ -91,55 +114,68 @@ def build_parser():
     add_settings(evaluate, DataSettings)
     add_settings(evaluate, TrainingSettings, names=("batch_size",))
     add_settings(evaluate, EvaluationSettings, prefix="evaluation.", bare=True)
-    evaluate.set_defaults(run=commands.evaluate)
 
-    run = subcommands.add_parser(
-        "run", parents=[parent], help="Every stage from one config.",
-        description="Run finetune-teacher, general-distill (for a student shape), task-distill, "
-        "the labels-only student (with --labels-only) and evaluate, each in OUTPUT_DIR/<stage>. "
-        "Every setting of the config is a flag: top-level ones as --name, a section's as "
-        "--section.name.",
+    run = _command(
+        subcommands, parent, "run", commands.run_config, "Every stage from one config.",
+        "Run finetune-teacher, general-distill (for a student shape), data augmentation (with "
+        "--data-augmentation), task-distill, the labels-only student (with --labels-only) and "
+        "evaluate, each in OUTPUT_DIR/<stage>. Every setting of the config is a flag: top-level "
+        "ones as --name, a section's as --section.name.",
     )
-    run.add_argument("--config", help=CONFIG_HELP)
     add_settings(run, RecipeConfig, sections=True)
-    run.set_defaults(run=commands.run_config)
 
-    demo = subcommands.add_parser(
-        "demo", parents=[parent],
-        help="The whole recipe offline on a CPU (MiniLM teacher, Rotten Tomatoes).",
-        description="Run the named config demo (or demo_quick): fine-tune the real pretrained "
+    demo = _command(
+        subcommands, parent, "demo", commands.demo,
+        "The whole recipe offline on a CPU (MiniLM teacher, Rotten Tomatoes).",
+        "Run the named config demo (or demo_quick): fine-tune the real pretrained "
         "all-MiniLM-L6-v2 on Rotten Tomatoes, general-distill a 3-layer 192-wide student on news "
         "text, run both task phases, train the same student on labels alone, and print a table. "
         "Measured on 2 CPU cores: about 11 minutes, teacher fine-tuning included; --quick (a "
-        "smoke test) about 3. Equivalent to `run --config demo`.",
+        "smoke test) about 3. Equivalent to `run --config demo`.", config=False,
     )
     demo.add_argument("--quick", action="store_true", help="A few steps per stage (smoke test).")
     demo.add_argument("--output-dir", dest="demo_output_dir",
                       help="Folder for the stages (default tinybert_demo or tinybert_demo_quick).")
-    demo.set_defaults(run=commands.demo)
 
-    augment = subcommands.add_parser(
-        "augment", parents=[parent], help="TinyBERT data augmentation of a training file.",
-        description="Write augmented copies of a training file (BERT MLM and word-vector "
-        "substitutions, the paper's Algorithm 1) for task-distill --augmented-train.",
+    ablate = _command(
+        subcommands, parent, "ablate", commands.ablate,
+        "The paper's ablations: a grid of recipe runs.",
+        "Run ablation variants (w/o GD, w/o Attn, top mapping, labels only, ...) of a base "
+        "config over tasks and seeds, each in its own resumable folder, then write "
+        "OUTPUT_DIR/results.csv, report.md (the scores and the paper's claims with 95% "
+        "intervals over seeds) and ablations.png. A killed study, run again, makes only the "
+        "missing runs.",
     )
-    augment.add_argument("input", help="Input dataset: .tsv, .csv or .jsonl with a header/keys.")
-    augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
-    add_settings(augment, AugmentSettings, prefix="augment.", bare=True)
-    augment.set_defaults(run=commands.augment)
+    add_settings(ablate, AblationSettings, prefix="ablation.", bare=True)
 
-    export = subcommands.add_parser(
-        "export", parents=[parent], help="A distilled student as ONNX / LiteRT files for "
-        "deployment.",
-        description="Export a classifier preset (task-distill's OUTPUT_DIR/preset) with Keras' "
+    _file_command(
+        subcommands, parent, "augment", commands.augment,
+        "TinyBERT data augmentation of a training file.", AUGMENT_DESCRIPTION,
+        {"input": "The training file: .tsv, .csv or .jsonl by extension.",
+         "output": "Output file: .jsonl for JSON lines, else TSV."},
+        AugmentFileSettings, "augment",
+    )
+
+    _file_command(
+        subcommands, parent, "prepare-corpus", commands.prepare_corpus,
+        "Tokenize a text corpus once into TFRecord files for general-distill.",
+        "Tokenize and pack a text corpus into NUM_FILES TFRecord parts that general-distill "
+        "--corpus OUTPUT reads. With --shard I/N a machine writes only its block of the parts; "
+        "the parts of N machines are the files of one run, merged by giving general-distill "
+        "every machine's folder (or one shared folder).",
+        {"output": "The folder of the prepared corpus."}, CorpusSettings, "corpus",
+    )
+
+    _file_command(
+        subcommands, parent, "export", commands.export,
+        "A distilled student as ONNX / LiteRT files for deployment.",
+        "Export a classifier preset (task-distill's OUTPUT_DIR/preset) with Keras' "
         "model.export to ONNX and LiteRT, float32 and dynamic-range int8 (each runtime's own "
         "quantization), with its keras-hub preprocessor next to the files. Needs "
         "pip install tinybert-keras[export].",
+        {"preset": "The classifier preset to export.",
+         "output_dir": "The folder to write (new or empty)."}, ExportSettings, "export",
     )
-    export.add_argument("preset", help="The classifier preset to export.")
-    export.add_argument("output_dir", help="The folder to write (new or empty).")
-    add_settings(export, ExportSettings, prefix="export.", bare=True)
-    export.set_defaults(run=commands.export)
     return parser
 
 

@@ -11,7 +11,9 @@ import pathlib
 
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
-from tinybert_keras.config import AugmentSettings
+from tinybert_keras.config import AblationSettings
+from tinybert_keras.config import AugmentFileSettings
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import FinetuneSettings
@@ -106,6 +108,8 @@ def stage_command(stage):
 
     def run(args):
         config = _config(args)
+        if stage.data:
+            config.data_settings().check_files()
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
         from tinybert_keras import recipe
 
@@ -123,7 +127,8 @@ def stage_command(stage):
 
 
 def evaluate(args):
-    """`tinybert-keras evaluate`: the comparison table of a teacher and its students."""
+    """`tinybert-keras evaluate`: the comparison table of a teacher and its students; files of
+    your own take what their settings leave unset from the teacher's saved task."""
     config = _config(args)
     from tinybert_keras import recipe
 
@@ -142,6 +147,7 @@ def evaluate(args):
 def run_config(args):
     """`tinybert-keras run`: every stage of a config."""
     config = _config(args)
+    config.data_settings().check_files()
     from tinybert_keras import recipe
 
     recipe.run_recipe(config)
@@ -159,9 +165,21 @@ def demo(args):
     return 0
 
 
+def ablate(args):
+    """`tinybert-keras ablate`: an ablation study, then its report."""
+    config = _config(args)
+    settings = merged(AblationSettings(), given(args, AblationSettings, prefix="ablation."))
+    from tinybert_keras import ablation
+
+    rows = ablation.run_ablation(config, settings)
+    print("\n" + ablation.write_report(rows, settings.output_dir))
+    return 0
+
+
 def augment(args):
     """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
-    settings = merged(AugmentSettings(), given(args, AugmentSettings, prefix="augment."))
+    settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
+    settings.check_input()
     from tinybert_keras.augmentation import augment_file
 
     rows = augment_file(args.input, args.output, settings)
@@ -175,4 +193,13 @@ def export(args):
     from tinybert_keras import recipe
 
     _print_json(recipe.export_classifier(args.preset, args.output_dir, settings))
+    return 0
+
+
+def prepare_corpus(args):
+    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts."""
+    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    from tinybert_keras import recipe
+
+    _print_json(recipe.prepare_corpus(args.output, settings))
     return 0

@@ -41,6 +41,25 @@ def flag_name(name, prefix=""):
     return "--" + prefix + name.replace("_", "-")
 
 
+def setting_flag(field, prefix=""):
+    """The flag of a settings field: its name's, or its kind's `singular` name for a repeated one.
+
+    Args:
+        field: a `dataclasses.Field` declared with `setting()`.
+        prefix: the section's name and a dot, or nothing.
+
+    Returns:
+        A string.
+
+    Example:
+    ```python
+    from tinybert_keras.config import DataSettings
+    setting_flag(DataSettings.__dataclass_fields__["text_columns"])  # '--text-column'
+    ```
+    """
+    return flag_name(getattr(field.metadata["kind"], "singular", None) or field.name, prefix)
+
+
 def _dest(name, prefix):
     return prefix.replace(".", "__") + name
 
@@ -73,14 +92,14 @@ def add_setting(parser, field, prefix="", bare=False, help_text=None):
     else:
         options["type"] = _argument_type(kind)
         options["metavar"] = kind.metavar or field.name.upper()
-        if isinstance(kind, fields.Options):
+        if isinstance(kind, fields.Options) or getattr(kind, "singular", None):
             options["action"] = "append"
-        elif isinstance(kind, fields.Texts):
+        elif isinstance(kind, fields.Several):
             options["nargs"] = "+"
         elif isinstance(kind, fields.Choice):
             options["choices"] = (*kind.values, *([None] if kind.optional else []))
             options["metavar"] = "{" + ",".join(kind.values) + "}"
-    parser.add_argument(flag_name(field.name, "" if bare else prefix), **options)
+    parser.add_argument(setting_flag(field, "" if bare else prefix), **options)
 
 
 def add_settings(parser, cls, prefix="", names=None, sections=False, bare=False):
@@ -143,7 +162,7 @@ def given(args, cls, prefix="", sections=False):
         kind = field.metadata["kind"]
         if isinstance(kind, fields.Options):
             value = dict(value)
-        elif isinstance(kind, fields.Texts) and value == [None]:
+        elif isinstance(kind, fields.Several) and value == [None]:
             value = None
         values[field.name] = value
     return values

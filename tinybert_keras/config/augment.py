@@ -2,13 +2,14 @@
 
 import dataclasses
 
+from tinybert_keras.config.corpus import SHARD
+from tinybert_keras.config.data import ColumnSettings
 from tinybert_keras.config.fields import Boolean
 from tinybert_keras.config.fields import Choice
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
 from tinybert_keras.config.stages import COUNT
 from tinybert_keras.config.stages import OPTIONAL_COUNT
@@ -23,13 +24,11 @@ DEFAULT_NUM_AUGMENTATIONS = 20
 
 @dataclasses.dataclass(frozen=True)
 class AugmentSettings(Settings):
-    """TinyBERT data augmentation (the paper's Algorithm 1) of a training file.
+    """TinyBERT data augmentation (the paper's Algorithm 1): how each sentence is augmented.
 
     Args:
-        text_columns: one text column, or two for sentence pairs.
-        label_column: the label column.
-        task: a GLUE task, whose N_a the official script sets.
-        num_augmentations: N_a per example; `None` takes the task's, else 20.
+        num_augmentations: N_a per example; `None` takes the official value for a GLUE task,
+            else 20.
         num_candidates: K candidates per word.
         replace_probability: p_t, the chance each word is replaced.
         seed: seeds the per-example random streams.
@@ -43,20 +42,13 @@ class AugmentSettings(Settings):
 
     Example:
     ```python
-    AugmentSettings(text_columns=["premise", "hypothesis"], masked_lm="none")
+    AugmentSettings(num_augmentations=4, masked_lm="none")
     ```
     """
 
-    text_columns: list = setting(
-        ["sentence"], "One text column, or two for sentence pairs (each side is augmented on its "
-        "own).", Texts(metavar="COLUMN"))
-    label_column: str = setting("label", "The label column.", Text(metavar="COLUMN"))
-    task: str = setting(
-        None, "A GLUE task: N_a defaults to the official script's value for it.",
-        Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
     num_augmentations: int = setting(
-        None, "N_a, augmented copies per example; none: the official value for --task, else 20.",
-        OPTIONAL_COUNT)
+        None, "N_a, augmented copies per example; none: the official script's value for a GLUE "
+        "task, else 20.", OPTIONAL_COUNT)
     num_candidates: int = setting(15, "K, candidate words per position.", COUNT)
     replace_probability: float = setting(
         0.4, "p_t, the chance each position is replaced.", Number(minimum=0, maximum=1))
@@ -78,16 +70,70 @@ class AugmentSettings(Settings):
     batch_size: int = setting(64, "MLM queries per forward pass.", COUNT)
     chunk_size: int = setting(256, "Examples per resumable write.", COUNT)
 
-    def check_together(self):
-        if len(self.text_columns) > 2:
-            raise ConfigError(
-                f"text_columns takes one column, or two for sentence pairs; got "
-                f"{self.text_columns}."
-            )
+    def augmentations_per_example(self, task_name=None):
+        """N_a: the setting, else the official value for a GLUE task, else 20.
 
-    @property
-    def augmentations_per_example(self):
-        """N_a: the setting, else the official value for the task, else 20."""
+        Args:
+            task_name: the task's name (`"mrpc"`, ...), if any.
+
+        Returns:
+            An int.
+
+        Example:
+        ```python
+        AugmentSettings().augmentations_per_example("mrpc")  # 30
+        ```
+        """
         if self.num_augmentations is not None:
             return self.num_augmentations
-        return NUM_AUGMENTATIONS_PER_TASK.get(self.task, DEFAULT_NUM_AUGMENTATIONS)
+        return NUM_AUGMENTATIONS_PER_TASK.get(task_name, DEFAULT_NUM_AUGMENTATIONS)
+
+
+@dataclasses.dataclass(frozen=True)
+class AugmentFileSettings(ColumnSettings, AugmentSettings):
+    """Augmenting a training file (`tinybert-keras augment`): what the file is, then how.
+
+    The input is a GLUE task's file (`task`, in the classic `glue_data` layout or in the task's
+    own columns) or a file of your own (`text_columns` and `label_column`, as for `DataSettings`).
+    The output is in the one form task distillation reads for the same task: the task's text
+    columns and label column, labels as class names (scores for a regression).
+
+    Args:
+        task: a GLUE task: its file layout, and the N_a the official script sets for it.
+        shard: `"I/N"` to augment only the I-th of N blocks of the examples (one machine's part).
+        **columns_and_augmentation: the `ColumnSettings` of a file of your own and the
+            `AugmentSettings`.
+
+    Example:
+    ```python
+    AugmentFileSettings(task="mrpc", masked_lm="none")
+    AugmentFileSettings(text_columns=["premise", "hypothesis"], label_column="gold")
+    ```
+    """
+
+    task: str = setting(
+        None, "A GLUE task: its glue_data file layout, and N_a's default (the official "
+        "script's).", Choice(values=tuple(NUM_AUGMENTATIONS_PER_TASK), optional=True))
+    shard: str = setting(
+        None, "Augment only the I-th of N blocks of the examples (0/4 ... 3/4 on four "
+        "machines); the shards' outputs, concatenated in order, are the one-machine output.",
+        SHARD)
+
+    def check_together(self):
+        super().check_together()
+        if self.task is not None and (self.label_names is not None or self.regression):
+            raise ConfigError(
+                f"task {self.task} sets the labels: drop label_names and regression (they are "
+                "for files of your own)."
+            )
+
+    def check_input(self):
+        """Raises `ConfigError` unless the input's layout is known: a GLUE task or its columns.
+
+        Example:
+        ```python
+        AugmentFileSettings(task="sst2").check_input()
+        ```
+        """
+        if self.task is None:
+            self.require_columns("No GLUE task is given (task)")

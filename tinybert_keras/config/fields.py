@@ -116,16 +116,27 @@ class Text(Kind):
 
 
 @dataclasses.dataclass(frozen=True)
-class Texts(Kind):
-    """A list of non-empty strings; one string is a list of one. Repeat the flag for more."""
+class Several(Kind):
+    """A list of values of one kind; a single value is a list of one. On the command line the
+    values follow one flag (`--corpus a.txt b/`), or with `singular` that flag is repeated, one
+    value each (`--text-column a --text-column b`), so it cannot swallow positional arguments."""
+
+    item: Kind = dataclasses.field(default=Text(), kw_only=True)
+    singular: str = dataclasses.field(default=None, kw_only=True)
 
     def _check(self, name, value):
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, (list, tuple)) or not values or not all(
-            isinstance(item, str) and item for item in values
-        ):
-            raise ConfigError(f"{name} must be a list of non-empty strings; got {value!r}.")
-        return list(values)
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if not values:
+            raise ConfigError(f"{name} must list at least one value; got {value!r}.")
+        return [self.item.check(f"{name}[{index}]", item) for index, item in enumerate(values)]
+
+    def _parse(self, text):
+        return self.item.parse(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Texts(Several):
+    """A list of non-empty strings (file paths, column names)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,6 +8,10 @@
   General distillation this short cannot learn embeddings for 30,522 word pieces, so the student
   starts from the teacher's embeddings projected to its width (not in the paper).
 - `demo_quick`: the same path with a few steps per stage, a smoke test.
+- `ablation`: the base of the offline ablation study (`tinybert-keras ablate --config ablation
+  --tasks rotten_tomatoes trec`): the demo's teacher and student with a shorter task budget
+  (64 phase-1 steps, half an epoch of phase 2) and data augmentation with the offline MLM, so
+  that 12 variants x 2 tasks x 3 seeds fit in a few hours of a 2-core CPU.
 """
 
 from tinybert_keras.config.recipe import RecipeConfig
@@ -41,4 +45,15 @@ DEMO_QUICK = RecipeConfig(
     evaluation={"latency_repeats": 5},
 )
 
-NAMED_CONFIGS = {"paper": RecipeConfig(), "demo": DEMO, "demo_quick": DEMO_QUICK}
+ABLATION = DEMO.replace(
+    output_dir="tinybert_ablation", labels_only=False,
+    finetune={"epochs": 1.0, "learning_rate": 1e-4},
+    distill={"intermediate_steps": 64, "intermediate_learning_rate": 1e-3,
+             "prediction_epochs": 0.5, "prediction_learning_rate": 2e-3,
+             "steps_per_checkpoint": 80},
+    augmentation={"masked_lm": "offline", "fast": True, "jit_compile": True,
+                  "num_augmentations": 8},
+)
+
+NAMED_CONFIGS = {"paper": RecipeConfig(), "demo": DEMO, "demo_quick": DEMO_QUICK,
+                 "ablation": ABLATION}

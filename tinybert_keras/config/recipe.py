@@ -6,14 +6,15 @@ import pathlib
 
 import yaml
 
+from tinybert_keras.config.data import DataSettings
 from tinybert_keras.config.fields import Boolean
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import section
 from tinybert_keras.config.fields import setting
 from tinybert_keras.config.stages import STUDENT
+from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.stages import BaselineSettings
-from tinybert_keras.config.stages import DataSettings
 from tinybert_keras.config.stages import DistillSettings
 from tinybert_keras.config.stages import EvaluationSettings
 from tinybert_keras.config.stages import FinetuneSettings
@@ -52,9 +53,12 @@ class RecipeConfig(DataSettings, TrainingSettings):
             keyed by its settings, and reuse it from any run with the same settings.
         labels_only: also train the student's shape on the labels alone, the no-distillation
             baseline, and put it in the report.
+        data_augmentation: augment the training split first (`augmentation`) and run task
+            distillation's phase 1 on the augmented set.
         finetune: the teacher's fine-tuning (`FinetuneSettings`).
         general: general distillation (`GeneralSettings`).
         distill: task distillation (`DistillSettings`).
+        augmentation: the data augmentation (`AugmentSettings`).
         baseline: the labels-only student (`BaselineSettings`).
         evaluation: the final comparison (`EvaluationSettings`).
         **data_and_training: the fields of `DataSettings` and `TrainingSettings`.
@@ -85,11 +89,23 @@ class RecipeConfig(DataSettings, TrainingSettings):
     labels_only: bool = setting(
         False, "Also train the student's shape on labels alone (the no-distillation baseline).",
         Boolean())
+    data_augmentation: bool = setting(
+        False, "Augment the training split (the paper's DA, the augmentation section) and run "
+        "task distillation's phase 1 on it.", Boolean())
     finetune: FinetuneSettings = section(FinetuneSettings, "The teacher's fine-tuning.")
     general: GeneralSettings = section(GeneralSettings, "General distillation on plain text.")
     distill: DistillSettings = section(DistillSettings, "Task distillation, both phases.")
+    augmentation: AugmentSettings = section(AugmentSettings, "Data augmentation (with "
+                                            "data_augmentation).")
     baseline: BaselineSettings = section(BaselineSettings, "The labels-only student.")
     evaluation: EvaluationSettings = section(EvaluationSettings, "The final comparison.")
+
+    def check_together(self):
+        if self.data_augmentation and self.distill.augmented_train is not None:
+            raise ConfigError(
+                "data_augmentation makes the augmented training set itself, and "
+                "distill.augmented_train names one: set only one of them."
+            )
 
     def data_settings(self):
         """The task settings of this config, as a `DataSettings`."""

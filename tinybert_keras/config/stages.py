@@ -13,7 +13,6 @@ from tinybert_keras.config.fields import Choice
 from tinybert_keras.config.fields import ConfigError
 from tinybert_keras.config.fields import Custom
 from tinybert_keras.config.fields import Number
-from tinybert_keras.config.fields import Options
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import Texts
@@ -73,38 +72,6 @@ def _parse_student(text):
 
 LAYER_MAP = Custom(checker=_check_layer_map, parser=_parse_layer_map, metavar="MAP")
 STUDENT = Custom(checker=_check_student, parser=_parse_student, metavar="STUDENT")
-
-
-@dataclasses.dataclass(frozen=True)
-class DataSettings(Settings):
-    """Which task to learn, and how its examples are cut.
-
-    Args:
-        task: a dataset name for `tinybert_keras.data.load_dataset`.
-        dataset_options: extra `load_dataset` arguments.
-        sequence_length: the packed length of task examples; `None` takes the task's.
-        train_examples: use only the first this many training examples.
-        dev_examples: score on only the first this many dev examples.
-
-    Example:
-    ```python
-    DataSettings(task="rotten_tomatoes", sequence_length=48)
-    ```
-    """
-
-    task: str = setting(
-        "sst2", "A dataset: a GLUE task (sst2, mnli, ...) or an offline one (rotten_tomatoes, "
-        "vader_movies, trec, sms_spam).", Text(metavar="NAME"))
-    dataset_options: dict = setting(
-        {}, "Extra load_dataset argument, e.g. source=glue_data (repeatable).",
-        Options(metavar="KEY=VALUE"))
-    sequence_length: int = setting(
-        None, "Packed length of task examples; none takes the task's (64 single sentence, 128 "
-        "pairs).", OPTIONAL_COUNT)
-    train_examples: int = setting(
-        None, "Train on only the first N training examples (quick runs).", OPTIONAL_COUNT)
-    dev_examples: int = setting(
-        None, "Score on only the first N dev examples (quick runs).", OPTIONAL_COUNT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,7 +141,7 @@ class BaselineSettings(FinetuneSettings):
     """The labels-only student: the student's shape trained on the labels, no teacher.
 
     Args:
-        epochs: `None` gives it as many epochs as both task-distillation phases together.
+        epochs: `None` gives it as many steps as both task-distillation phases together.
         learning_rate: the peak learning rate (a student from scratch takes a larger one than a
             pre-trained teacher).
 
@@ -185,8 +152,8 @@ class BaselineSettings(FinetuneSettings):
     """
 
     epochs: float = setting(
-        None, "Passes over the training split; none: as many as both task-distillation phases "
-        "together.", Number(minimum=0, exclusive=True, optional=True))
+        None, "Passes over the training split; none: as many steps as both task-distillation "
+        "phases together.", Number(minimum=0, exclusive=True, optional=True))
     learning_rate: float = setting(1e-3, "Peak learning rate (AdamW).", POSITIVE)
 
 
@@ -242,7 +209,8 @@ class GeneralSettings(LayerwiseSettings, CheckpointSettings):
     """General distillation on plain text.
 
     Args:
-        corpus: `.txt` files or folders; `None` for the offline news corpus.
+        corpus: `.txt` files or folders, or folders of a prepared corpus (`CorpusSettings`);
+            `None` for the offline news corpus.
         epochs: passes over the corpus; 0 skips general distillation in `run_recipe`.
         max_steps: train exactly this many steps instead.
         learning_rate: the constant learning rate.
@@ -255,8 +223,9 @@ class GeneralSettings(LayerwiseSettings, CheckpointSettings):
     """
 
     corpus: list = setting(
-        None, "Text files or folders of them; none: the offline news corpus.",
-        Texts(optional=True, metavar="PATH"))
+        None, "Text files or folders of them, or folders prepared by tinybert-keras "
+        "prepare-corpus (list every machine's folder to merge their shards); none: the offline "
+        "news corpus.", Texts(optional=True, metavar="PATH"))
     epochs: float = setting(1.0, "Passes over the corpus; 0 skips general distillation.",
                             NON_NEGATIVE)
     max_steps: int = setting(None, "Train exactly this many steps instead of whole epochs.",
@@ -272,6 +241,7 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
     Args:
         augmented_train: a file of augmented training examples for phase 1.
         intermediate_epochs: phase 1 epochs (0 skips it).
+        intermediate_steps: phase 1 steps instead of epochs.
         intermediate_learning_rate: phase 1's constant learning rate.
         prediction_epochs: phase 2 epochs (0 skips it).
         prediction_learning_rate: phase 2's peak learning rate.
@@ -294,6 +264,9 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         Text(optional=True, metavar="FILE"))
     intermediate_epochs: float = setting(
         20.0, "Phase 1 epochs (paper: 20; 10 for MNLI, QQP, QNLI); 0 skips it.", NON_NEGATIVE)
+    intermediate_steps: int = setting(
+        None, "Train phase 1 for exactly this many steps instead of intermediate_epochs' worth "
+        "(a budget that does not grow with an augmented set).", OPTIONAL_COUNT)
     intermediate_learning_rate: float = setting(5e-5, "Phase 1 constant learning rate.",
                                                 POSITIVE)
     prediction_epochs: float = setting(3.0, "Phase 2 epochs; 0 skips it.", NON_NEGATIVE)
@@ -306,18 +279,24 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         Boolean())
     cache_teacher_logits: bool = setting(
         False, "Phase 2 computes the teacher's logits once per training example (stored in its "
-        "folder) and then trains the student alone.", Boolean())
+        "folder) and then trains the student alone, to the same weights.",
+        Boolean())
     min_teacher_margin: float = setting(
         0.05, "Stop unless the teacher beats the best constant prediction on dev by this much; "
         "none skips the check.", Number(minimum=0, optional=True))
 
+    @property
+    def runs_intermediate_phase(self):
+        """Whether phase 1 runs: it has epochs, or a number of steps."""
+        return self.intermediate_epochs > 0 or self.intermediate_steps is not None
+
     def check_together(self):
-        if self.intermediate_epochs == 0 and self.prediction_epochs == 0:
+        if not self.runs_intermediate_phase and self.prediction_epochs == 0:
             raise ConfigError(
                 "intermediate_epochs and prediction_epochs are both 0: give one phase epochs."
             )
         layerwise = (self.embedding_loss, self.attention_loss, self.hidden_loss)
-        if self.intermediate_epochs > 0 and not any(layerwise):
+        if self.runs_intermediate_phase and not any(layerwise):
             raise ConfigError(
                 "Phase 1 has no loss (embedding_loss, attention_loss and hidden_loss are all "
                 "off): switch one on, or set intermediate_epochs to 0 to skip phase 1."

@@ -3,7 +3,8 @@
 TinyBERT needs four things neither library exposes: the attention scores before softmax of every
 keras-hub BERT layer, the sublayers of its last layer (to export a classifier that computes only
 the [CLS] row there), the `loss` metric tracker of a `keras.Model` whose `train_step` is
-overridden, and a file of a preset wherever it lives (a folder, `hf://`, `kaggle://`). They are
+overridden, a file of a preset wherever it lives (a folder, `hf://`, `kaggle://`), and a way
+around Keras' multi-worker `fit` (keras-team/keras#20585). They are
 reached through private attributes, named here and nowhere else, so that a release that renames
 one fails at `check_supported()` with the attribute's name instead of deep inside a stage.
 
@@ -40,6 +41,10 @@ LOSS_TRACKER = "_loss_tracker"
 # keras-hub's function that fetches one file of a preset, local or on a hub.
 PRESET_UTILS = "keras_hub.src.utils.preset_utils"
 PRESET_GET_FILE = "get_file"
+# keras.Model's TensorFlow trainer: the method `fit` calls to build a model inside a strategy,
+# and the one that builds it from a batch.
+MAYBE_SYMBOLIC_BUILD = "_maybe_symbolic_build"
+SYMBOLIC_BUILD = "_symbolic_build"
 
 
 class UnsupportedVersionError(RuntimeError):
@@ -229,6 +234,55 @@ def preset_file(preset, name):
         return None
 
 
+def fit_across_workers(model):
+    """Lets `model.fit` train under a multi-worker `MultiWorkerMirroredStrategy`.
+
+    Keras 3's TensorFlow trainer fails there twice (keras-team/keras#20585): to build the model it
+    averages a first input batch across workers, a nested structure the multi-worker reduce
+    refuses; and it averages every scalar of the step's logs over an axis 0 they do not have.
+    After this call the build takes this worker's own batch (only its shapes matter), and
+    `train_step` and `test_step` return each log value as a vector of one, which that average
+    over axis 0 turns back into the mean over the replicas. Nothing else changes.
+
+    Args:
+        model: a `keras.Model` built in the multi-worker strategy's scope; call this before `fit`.
+
+    Example:
+    ```python
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+    fit_across_workers(model)
+    model.fit(dataset, epochs=2)
+    ```
+    """
+    import keras
+
+    strategy = model.distribute_strategy
+    symbolic_build = _require(model, SYMBOLIC_BUILD)
+    _require(model, MAYBE_SYMBOLIC_BUILD)
+
+    def local(value):
+        return strategy.experimental_local_results(value)[0]
+
+    def build(iterator=None, data_batch=None):
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = keras.tree.map_structure(local, next(batches))
+                break
+        with strategy.scope():
+            symbolic_build(data_batch=data_batch)
+
+    def vectors(step):
+        return lambda data: keras.tree.map_structure(
+            lambda value: ops.reshape(value, (1,)), step(data)
+        )
+
+    setattr(model, MAYBE_SYMBOLIC_BUILD, build)
+    model.train_step = vectors(model.train_step)
+    model.test_step = vectors(model.test_step)
+
+
 def check_supported():
     """Checks, on small models, every private attribute this package uses.
 
@@ -251,4 +305,6 @@ def check_supported():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(loss="mse")
     loss_tracker(model)
+    _require(model, MAYBE_SYMBOLIC_BUILD)
+    _require(model, SYMBOLIC_BUILD)
     _require(importlib.import_module(PRESET_UTILS), PRESET_GET_FILE)

@@ -23,13 +23,8 @@ TEACHER_LOGITS = "teacher_logits"
 
 def _stage_defaults(stage):
     intermediate = stage in ("general", "intermediate")
-    return {
-        "embedding": intermediate,
-        "attention": intermediate,
-        "hidden": intermediate,
-        "prediction": not intermediate,
-        "label": False,
-    }
+    return {**dict.fromkeys(LAYERWISE_TERMS, intermediate), "prediction": not intermediate,
+            "label": False}
 
 
 @keras.saving.register_keras_serializable(package="tinybert_keras")
@@ -129,13 +124,8 @@ class Distiller(keras.Model):
         super().__init__(**kwargs)
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}; got {stage!r}.")
-        switches = {
-            "embedding": embedding_loss,
-            "attention": attention_loss,
-            "hidden": hidden_loss,
-            "prediction": prediction_loss,
-            "label": label_loss,
-        }
+        switches = dict(zip(LOSS_TERMS, (embedding_loss, attention_loss, hidden_loss,
+                                         prediction_loss, label_loss)))
         self.enabled = {
             term: default if switches[term] is None else bool(switches[term])
             for term, default in _stage_defaults(stage).items()
@@ -204,9 +194,7 @@ class Distiller(keras.Model):
             return []
         count = 1 if shared else self.student_view.backbone.num_layers + 1
         names = ["shared_projection"] if shared else (
-            ["embedding_projection"]
-            + [f"hidden_projection_{i}" for i in range(1, count)]
-        )
+            ["embedding_projection"] + [f"hidden_projection_{i}" for i in range(1, count)])
         projections = []
         for name in names:
             projection = keras.layers.Dense(self.teacher_view.backbone.hidden_dim, name=name)
@@ -280,9 +268,8 @@ class Distiller(keras.Model):
             losses["prediction"] = self.prediction_loss_fn.compute_loss(target, student["logits"])
         if self.enabled["label"]:
             if y is None:
-                raise ValueError(
-                    "label_loss needs labels: give fit (x, y) pairs, or switch label_loss off."
-                )
+                raise ValueError("label_loss needs labels: give fit (x, y) pairs, or switch "
+                                 "label_loss off.")
             losses["label"] = label_loss(y, student["logits"], self.regression)
         return losses, student
 

@@ -26,5 +26,6 @@ def load_dataset(name, **kwargs):
         return load_glue(name, **kwargs)
     raise ValueError(
         f"Unknown dataset {name!r}; choose a GLUE task {GLUE_TASKS} or an offline dataset "
-        f"{OFFLINE_DATASETS}, or load your own CSV, TSV or JSONL files with load_files."
+        f"{OFFLINE_DATASETS}. For your own CSV, TSV or JSONL files use load_files, or the "
+        "settings train and dev (--train FILE --dev FILE) with text_columns and label_column."
     )

@@ -1,5 +1,8 @@
 """Plain-text corpora for general distillation, streamed as packed, unmasked sequences.
 
+Streaming suits a small corpus; a large one is tokenized once into TFRecord files
+(`tinybert_keras.data.prepared`), packed by the same code.
+
 General distillation reads raw text: no labels, no masking (TinyBERT's intermediate losses need
 only the teacher's and the student's inner states). Documents are split into sentences, which are
 tokenized a chunk at a time and packed greedily, in order and within one document, into sequences
@@ -112,11 +115,28 @@ def corpus_sentences(paths=None):
         offset += last + 1
 
 
-def _packed_token_ids(paths, tokenizer, max_tokens, chunk_size=256):
-    """Yields token ids (no [CLS]/[SEP]) of consecutive sentences of one document, packed."""
+def packed_token_ids(sentences, tokenizer, max_tokens, chunk_size=256):
+    """Packs consecutive sentences of one document greedily into sequences of token ids.
+
+    Args:
+        sentences: `(document_number, sentence)` pairs in order, as `corpus_sentences` yields.
+        tokenizer: the keras-hub tokenizer.
+        max_tokens: the most tokens of a sequence ([CLS] and [SEP] come on top); a longer
+            sentence is cut.
+        chunk_size: sentences tokenized together.
+
+    Yields:
+        `(document_number, token_ids)`, the ids an int32 array.
+
+    Example:
+    ```python
+    for document, ids in packed_token_ids(corpus_sentences("wiki/"), tokenizer, 126):
+        ...
+    ```
+    """
 
     def tokenized():
-        stream = corpus_sentences(paths)
+        stream = iter(sentences)
         while chunk := list(itertools.islice(stream, chunk_size)):
             ids = tokenizer([sentence for _, sentence in chunk])
             yield from zip((document for document, _ in chunk), ids)
@@ -126,11 +146,53 @@ def _packed_token_ids(paths, tokenizer, max_tokens, chunk_size=256):
         ids = ids[:max_tokens]
         if document != current_document or len(current) + len(ids) > max_tokens:
             if current:
-                yield np.asarray(current, dtype="int32")
+                yield current_document, np.asarray(current, dtype="int32")
             current, current_document = [], document
         current.extend(ids)
     if current:
-        yield np.asarray(current, dtype="int32")
+        yield current_document, np.asarray(current, dtype="int32")
+
+
+def model_inputs(batches, tokenizer, sequence_length):
+    """Ragged batches of packed token ids as keras-hub inputs, ready for any strategy.
+
+    Each batch gets [CLS] and [SEP] and is padded to `sequence_length`. The dataset asks
+    `tf.data` to shard it across workers by data: each step of a multi-worker run splits one
+    global batch between the workers, the batch that one machine would train on.
+
+    Args:
+        batches: a `tf.data.Dataset` of ragged `[batch, None]` int32 token ids.
+        tokenizer: the keras-hub tokenizer (its special token ids).
+        sequence_length: the packed length.
+
+    Returns:
+        A `tf.data.Dataset` of dicts `{"token_ids", "segment_ids", "padding_mask"}`.
+
+    Example:
+    ```python
+    inputs = model_inputs(tf.data.Dataset.from_tensors(tf.ragged.constant([[7, 8], [9]])),
+                          tokenizer, sequence_length=8)
+    ```
+    """
+    packer = keras_hub.layers.MultiSegmentPacker(
+        sequence_length=sequence_length,
+        start_value=tokenizer.start_token_id,
+        end_value=tokenizer.end_token_id,
+        pad_value=tokenizer.pad_token_id,
+    )
+
+    def to_inputs(token_ids):
+        token_ids, segment_ids = packer(token_ids)
+        return {
+            "token_ids": token_ids,
+            "segment_ids": segment_ids,
+            "padding_mask": token_ids != tokenizer.pad_token_id,
+        }
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    dataset = batches.map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def text_corpus_dataset(paths=None, tokenizer=None, sequence_length=128, batch_size=32):
@@ -156,24 +218,12 @@ def text_corpus_dataset(paths=None, tokenizer=None, sequence_length=128, batch_s
     if not isinstance(tokenizer, keras_hub.tokenizers.Tokenizer):
         raise TypeError(f"Pass a keras-hub tokenizer, got {type(tokenizer).__name__}.")
     _resolve(paths)  # Fails now on a wrong path, not at the first batch of training.
-    packer = keras_hub.layers.MultiSegmentPacker(
-        sequence_length=sequence_length,
-        start_value=tokenizer.start_token_id,
-        end_value=tokenizer.end_token_id,
-        pad_value=tokenizer.pad_token_id,
-    )
 
-    def to_inputs(token_ids):
-        token_ids, segment_ids = packer(token_ids)
-        return {
-            "token_ids": token_ids,
-            "segment_ids": segment_ids,
-            "padding_mask": token_ids != tokenizer.pad_token_id,
-        }
+    def token_ids():
+        for _, ids in packed_token_ids(corpus_sentences(paths), tokenizer, sequence_length - 2):
+            yield ids
 
     dataset = tf.data.Dataset.from_generator(
-        lambda: _packed_token_ids(paths, tokenizer, sequence_length - 2),
-        output_signature=tf.TensorSpec(shape=(None,), dtype=tf.int32),
+        token_ids, output_signature=tf.TensorSpec(shape=(None,), dtype=tf.int32)
     )
-    dataset = dataset.ragged_batch(batch_size)
-    return dataset.map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return model_inputs(dataset.ragged_batch(batch_size), tokenizer, sequence_length)

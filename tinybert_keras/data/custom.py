@@ -17,8 +17,24 @@ def _is_integer_key(key):
     return key.lstrip("-").isdigit()
 
 
-def _label_key(raw, source, line, column):
-    """Normalizes one raw label to the string that is looked up among the label names."""
+def label_key(raw, source, line, column):
+    """One raw label as the string that is looked up among (or becomes) a task's label names.
+
+    Args:
+        raw: the label as read: a string, an integer, or a float that is a whole number.
+        source, line, column: where it was read, for the error.
+
+    Returns:
+        A str: the stripped string, or the integer's digits.
+
+    Raises:
+        DataError: for a fractional number (a regression's label) or an empty label.
+
+    Example:
+    ```python
+    label_key(1.0, "train.jsonl", 3, "label")  # '1'
+    ```
+    """
     if isinstance(raw, (bool, np.bool_, int, np.integer)):
         return str(int(raw))
     if isinstance(raw, (float, np.floating)):
@@ -58,10 +74,12 @@ def read_records(rows, source, text_columns, label_column, skip_incomplete=False
         if missing:
             if skip_incomplete:
                 continue
-            raise DataError(
-                f"missing column {missing[0]!r}; the row has columns {sorted(map(str, row))}.",
-                source, line, missing[0],
+            problem = (
+                f"no value for column {missing[0]!r} (a row shorter than the header, or null)"
+                if missing[0] in row
+                else f"missing column {missing[0]!r}; the row has columns {sorted(map(str, row))}"
             )
+            raise DataError(f"{problem}.", source, line, missing[0])
         texts = tuple(str(row[column]) for column in text_columns)
         records.append((texts if len(texts) == 2 else texts[0], row[label_column], line))
     if not records:
@@ -72,7 +90,7 @@ def read_records(rows, source, text_columns, label_column, skip_incomplete=False
 def _infer_label_names(records, source, column):
     keys = {}
     for _, raw, line in records:
-        keys.setdefault(_label_key(raw, source, line, column), line)
+        keys.setdefault(label_key(raw, source, line, column), line)
     first_is_id = _is_integer_key(next(iter(keys)))
     for key, line in keys.items():
         if _is_integer_key(key) != first_is_id:
@@ -107,7 +125,7 @@ def _encode(records, task, source, inferred_from):
     ids_allowed = inferred_from is None and not any(map(_is_integer_key, task.label_names))
     labels = []
     for _, raw, line in records:
-        key = _label_key(raw, source, line, column)
+        key = label_key(raw, source, line, column)
         if key in index:
             labels.append(index[key])
         elif ids_allowed and _is_integer_key(key) and 0 <= int(key) < task.num_classes:
@@ -153,7 +171,10 @@ def build_task_data(split_records, sources, *, name, text_columns, label_column,
     inferred_from = None
     if not regression and label_names is None:
         if "train" not in split_records:
-            raise DataError("label names cannot be inferred without a train split.", name)
+            raise DataError(
+                "label names cannot be inferred without a train split: give label_names (or a "
+                "train file).", name,
+            )
         label_names = _infer_label_names(split_records["train"], sources["train"], label_column)
         inferred_from = sources["train"]
     task = Task(name, text_columns, label_column, label_names, metrics, sequence_length)

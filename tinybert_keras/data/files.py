@@ -47,30 +47,55 @@ def decoded_lines(path, encoding="utf-8"):
             yield text.lstrip("\ufeff") if number == 1 else text
 
 
-def read_delimited(path, delimiter, encoding="utf-8", quoting=csv.QUOTE_MINIMAL, fieldnames=None):
+def read_delimited(path, delimiter, encoding="utf-8", quoting=csv.QUOTE_MINIMAL, fieldnames=None,
+                   columns=()):
     """Yields `(line, row dict)` from a delimited file with a header row.
+
+    Line numbers are the file's: a row's is the line it starts on (a quoted CSV field may span
+    lines), and a header without a needed column is reported at the header's line.
 
     Args:
         path: the file.
-        delimiter: `","` or `"\\t"`.
+        delimiter: `","` or `"\t"`.
         encoding: the text encoding.
         quoting: a `csv` quoting constant.
         fieldnames: column names for a file without a header row.
+        columns: the columns the caller needs; a header without one raises `DataError`.
 
     Yields:
-        `(line_number, dict)` for each row.
+        `(line_number, dict)` for each non-blank row; a short row's missing fields are `None`,
+        a long row's extra fields a list under the key `None` (as `csv.DictReader` does).
+
+    Raises:
+        DataError: if the header lacks one of `columns`.
 
     Example:
     ```python
-    for line, row in read_delimited("train.csv", ","):
+    for line, row in read_delimited("train.csv", ",", columns=("text", "label")):
         print(line, row)
     ```
     """
-    reader = csv.DictReader(
-        decoded_lines(path, encoding), fieldnames=fieldnames, delimiter=delimiter, quoting=quoting
-    )
-    for row in reader:
-        yield reader.line_num, row
+    reader = csv.reader(decoded_lines(path, encoding), delimiter=delimiter, quoting=quoting)
+    if fieldnames is None:
+        fieldnames = next(reader, None)
+        if fieldnames is None:
+            return
+        missing = [column for column in columns if column not in fieldnames]
+        if missing:
+            raise DataError(
+                f"the header has no column {missing[0]!r}; its columns are {fieldnames}.",
+                path, reader.line_num, missing[0],
+            )
+    end = reader.line_num
+    for values in reader:
+        start, end = end + 1, reader.line_num
+        if not values:
+            continue
+        row = dict(zip(fieldnames, values))
+        if len(values) > len(fieldnames):
+            row[None] = values[len(fieldnames):]
+        row.update((name, None) for name in fieldnames[len(values):])
+        yield start, row
 
 
 def _read_jsonl(path, encoding):
@@ -89,8 +114,7 @@ def _read_jsonl(path, encoding):
 def read_file_records(path, text_columns, label_column, encoding="utf-8"):
     """Reads `(text, raw_label, line)` records from a CSV, TSV or JSONL file, labels untouched.
 
-    The format follows the suffix: `.csv` (quoted CSV), `.jsonl` / `.json` (one object a line),
-    anything else tab-separated with unquoted fields. All have named columns.
+    The format follows the suffix, as for `load_files`.
 
     Args:
         path: the file.
@@ -107,19 +131,20 @@ def read_file_records(path, text_columns, label_column, encoding="utf-8"):
     ```
     """
     text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
-    return read_records(_rows(path, None, encoding), path, text_columns, label_column)
+    rows = _rows(path, None, encoding, (*text_columns, label_column))
+    return read_records(rows, path, text_columns, label_column)
 
 
-def _rows(path, file_format, encoding):
+def _rows(path, file_format, encoding, columns):
     file_format = file_format or FORMATS.get(pathlib.Path(path).suffix, "tsv")
     if file_format == "csv":
-        return read_delimited(path, ",", encoding)
+        return read_delimited(path, ",", encoding, columns=columns)
     if file_format == "jsonl":
         return _read_jsonl(path, encoding)
-    return read_delimited(path, "\t", encoding, quoting=csv.QUOTE_NONE)
+    return read_delimited(path, "\t", encoding, quoting=csv.QUOTE_NONE, columns=columns)
 
 
-def load_files(train, dev=None, test=None, *, text_columns, label_column, label_names=None,
+def load_files(train=None, dev=None, test=None, *, text_columns, label_column, label_names=None,
                regression=False, name=None, metrics=None, sequence_length=None,
                file_format=None, encoding="utf-8"):
     """Loads a custom task from files with named columns, each read by its extension.
@@ -129,7 +154,8 @@ def load_files(train, dev=None, test=None, *, text_columns, label_column, label_
     GLUE. `.jsonl` / `.json`: one JSON object per line.
 
     Args:
-        train: the train file.
+        train: the train file; `None` with `label_names` (or `regression`) scores dev or test
+            files alone.
         dev: optional dev file.
         test: optional labelled test file.
         text_columns: the text column name, or two names for a sentence-pair task.
@@ -137,14 +163,14 @@ def load_files(train, dev=None, test=None, *, text_columns, label_column, label_
         label_names: class names in class-id order (the teacher's output order); `None` infers
             them from the train file (sorted; numerically if they are integers).
         regression: whether the labels are real-valued scores.
-        name: the task name; defaults to the train file's folder name.
+        name: the task name; defaults to the first file's folder name.
         metrics: metric names, see `Task`.
         sequence_length: see `Task` (64 single, 128 pairs by default).
         file_format: `"csv"`, `"tsv"` or `"jsonl"` for every file, instead of the extensions.
         encoding: the files' text encoding.
 
     Returns:
-        A `TaskData` with splits "train" and, if given, "dev" and "test".
+        A `TaskData` with a split per file given: "train", "dev", "test".
 
     Raises:
         DataError: naming the file, line and column of a missing column, an empty file, an
@@ -158,13 +184,18 @@ def load_files(train, dev=None, test=None, *, text_columns, label_column, label_
     ```
     """
     paths = {split: path for split, path in zip(SPLITS, (train, dev, test)) if path is not None}
+    if not paths:
+        raise ValueError("load_files needs a file: give train (and dev, test).")
     text_columns = (text_columns,) if isinstance(text_columns, str) else tuple(text_columns)
+    columns = (*text_columns, label_column)
     records = {
-        split: read_records(_rows(path, file_format, encoding), path, text_columns, label_column)
+        split: read_records(_rows(path, file_format, encoding, columns), path, text_columns,
+                            label_column)
         for split, path in paths.items()
     }
+    folder = pathlib.Path(next(iter(paths.values()))).parent.name
     return build_task_data(
-        records, paths, name=name or pathlib.Path(paths["train"]).parent.name or "custom",
+        records, paths, name=name or folder or "custom",
         text_columns=text_columns, label_column=label_column, label_names=label_names,
         regression=regression, metrics=metrics, sequence_length=sequence_length,
     )

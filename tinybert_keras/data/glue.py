@@ -12,6 +12,9 @@ import dataclasses
 import pathlib
 
 from tinybert_keras.data.custom import build_task_data, read_records
+from tinybert_keras.data.files import FORMATS
+from tinybert_keras.data.files import decoded_lines
+from tinybert_keras.data.files import load_files
 from tinybert_keras.data.files import read_delimited
 from tinybert_keras.data.tasks import DataError, Task
 
@@ -85,6 +88,15 @@ def glue_task(name):
     return Task(key, spec.text_columns, "label", spec.label_names, spec.metrics)
 
 
+def _tsv_file_records(key, spec, file):
+    # A header-less file (CoLA) has fixed columns; a headered one must name the task's.
+    columns = () if spec.tsv_header else (*spec.tsv_columns, spec.tsv_label)
+    rows = read_delimited(file, "\t", quoting=csv.QUOTE_NONE, fieldnames=spec.tsv_header,
+                          columns=columns)
+    # QQP's train.tsv has a handful of truncated lines; the original scripts skip them too.
+    return read_records(rows, file, spec.tsv_columns, spec.tsv_label, skip_incomplete=key == "qqp")
+
+
 def _tsv_records(key, spec, path):
     folder = pathlib.Path(path).expanduser()
     if (folder / spec.folder).is_dir():
@@ -98,13 +110,7 @@ def _tsv_records(key, spec, path):
             "download_glue_data.py.",
             path,
         )
-    records = {}
-    for split, file in files.items():
-        rows = read_delimited(file, "\t", quoting=csv.QUOTE_NONE, fieldnames=spec.tsv_header)
-        # QQP's train.tsv has a handful of truncated lines; the original scripts skip them too.
-        records[split] = read_records(
-            rows, file, spec.tsv_columns, spec.tsv_label, skip_incomplete=key == "qqp"
-        )
+    records = {split: _tsv_file_records(key, spec, file) for split, file in files.items()}
     return records, files, spec.tsv_label
 
 
@@ -131,6 +137,16 @@ def _tfds_records(key, spec, data_dir):
     return records, sources, "label"
 
 
+def _task_data(key, records, sources, label_column):
+    task = glue_task(key)
+    # The label column is the file's own, so that errors name it; the returned task is GLUE's.
+    data = build_task_data(
+        records, sources, name=key, text_columns=task.text_columns, label_column=label_column,
+        label_names=task.label_names, regression=task.is_regression, metrics=task.metrics,
+    )
+    return dataclasses.replace(data, task=task)
+
+
 def load_glue(name, source="tfds", data_dir=None):
     """Loads a GLUE task's labelled splits.
 
@@ -139,7 +155,9 @@ def load_glue(name, source="tfds", data_dir=None):
         source: `"tfds"` to load through `tensorflow_datasets` (downloads on first use, e.g. on
             Colab), or the path of a `glue_data` folder (or of its `<TASK>` subfolder) with the
             `train.tsv` / `dev.tsv` files that the original TinyBERT scripts read.
-        data_dir: tfds' data directory (tfds' default when `None`).
+        data_dir: with `source="tfds"` only, the folder where tfds keeps its downloads and
+            prepared data (tfds' default, `~/tensorflow_datasets`, when `None`). It is not a
+            `glue_data` folder: pass that as `source`.
 
     Returns:
         A `TaskData` with "train" and "dev" (and "dev_mismatched" for MNLI), labels as class ids
@@ -147,22 +165,68 @@ def load_glue(name, source="tfds", data_dir=None):
 
     Raises:
         DataError: for missing files or bad rows, naming file, line and column.
+        ValueError: for a `data_dir` with a `glue_data` source, where it would be ignored.
 
     Example:
     ```python
-    data = load_glue("sst2")                      # through tfds
-    data = load_glue("mnli", source="glue_data")  # classic TSV folder
+    data = load_glue("sst2")                       # through tfds
+    data = load_glue("mnli", source="glue_data")   # classic TSV folder
+    data = load_glue("sst2", data_dir="/data/tfds")  # tfds, its data kept in /data/tfds
     ```
     """
     key, spec = _spec(name)
     if source == "tfds":
-        records, sources, label_column = _tfds_records(key, spec, data_dir)
-    else:
-        records, sources, label_column = _tsv_records(key, spec, source)
+        return _task_data(key, *_tfds_records(key, spec, data_dir))
+    if data_dir is not None:
+        raise ValueError(
+            f"data_dir={data_dir!r} is tfds' data folder, used only with source='tfds'; the "
+            f"files are read from source={str(source)!r}. Drop data_dir."
+        )
+    return _task_data(key, *_tsv_records(key, spec, source))
+
+
+def load_glue_file(name, path):
+    """One labelled file of a GLUE task, in the classic `glue_data` layout or the task's own.
+
+    The classic layout is that of `download_glue_data.py` (MRPC's `#1 String`, `#2 String` and
+    `Quality`, MNLI's `sentence1`, `sentence2` and `gold_label`, QQP's `is_duplicate`, STS-B's
+    `score`, CoLA without a header); the task's own form has `glue_task(name)`'s text columns
+    and a `label` column, as `tinybert-keras augment` writes it, in a `.tsv`, `.csv` or
+    `.jsonl` file. Labels may be class names or class ids.
+
+    Args:
+        name: a GLUE task name, see `glue_task`.
+        path: the file.
+
+    Returns:
+        A `TaskData` with the split "train" (whatever the file holds) and GLUE's task.
+
+    Raises:
+        DataError: for a header with neither layout's columns, or bad rows.
+
+    Example:
+    ```python
+    data = load_glue_file("mrpc", "glue_data/MRPC/train.tsv")
+    data["train"].labels[0]  # 1, "equivalent" in glue_task("mrpc").label_names
+    ```
+    """
+    key, spec = _spec(name)
     task = glue_task(key)
-    # The label column is the file's own, so that errors name it; the returned task is GLUE's.
-    data = build_task_data(
-        records, sources, name=key, text_columns=task.text_columns, label_column=label_column,
-        label_names=task.label_names, regression=task.is_regression, metrics=task.metrics,
-    )
+    own = (*task.text_columns, task.label_column)
+    if FORMATS.get(pathlib.Path(path).suffix, "tsv") == "tsv":
+        lines = decoded_lines(path)
+        fields = next(lines, "").rstrip("\r\n").split("\t")
+        lines.close()
+        if not set(own) <= set(fields):
+            glue_columns = (*spec.tsv_columns, spec.tsv_label)
+            if spec.tsv_header is None and not set(glue_columns) <= set(fields):
+                raise DataError(
+                    f"the header has neither GLUE's columns {list(glue_columns)} nor the task's "
+                    f"{list(own)}; its columns are {fields}.", path, 1,
+                )
+            return _task_data(key, {"train": _tsv_file_records(key, spec, path)},
+                              {"train": path}, spec.tsv_label)
+    data = load_files(path, text_columns=task.text_columns, label_column=task.label_column,
+                      label_names=task.label_names, regression=task.is_regression, name=key,
+                      metrics=task.metrics)
     return dataclasses.replace(data, task=task)

@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tinybert_keras import data as data_lib
+from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets as preset_io
@@ -213,8 +214,24 @@ def format_table(rows, task):
     return "\n".join(lines)
 
 
+def _saved_task_note(task, taken, preset):
+    shown = {"text_columns": task.text_columns, "label_column": task.label_column,
+             "label_names": task.label_names, "metrics": task.metrics,
+             "sequence_length": task.sequence_length}
+    parts = [f"{name} {shown[name]!r}" for name in taken if name in shown]
+    parts += [text for name, text in (("regression", "regression"), ("task", "its name"))
+              if name in taken]
+    return (f"Task {task.name!r}: {', '.join(parts)} as saved with the teacher's preset "
+            f"{preset}.\n\n")
+
+
 def evaluate_presets(presets, data, settings=None, batch_size=32):
     """Loads classifier presets and compares them: metrics, parameters, size on disk, latency.
+
+    With files of your own (a `DataSettings` with `train`, `dev` or `test`), whatever the
+    settings leave unset (label names, metrics, sequence length, columns) is taken from the
+    task saved with the first preset, the teacher (`inputs.saved_task_settings`), and a line
+    above the table says so. Each model's saved label order is checked against the task's.
 
     Args:
         presets: a dict from row name (`"teacher"`, `"student"`, ...) to a classifier preset;
@@ -234,14 +251,21 @@ def evaluate_presets(presets, data, settings=None, batch_size=32):
     ```
     """
     settings = settings or EvaluationSettings()
+    reference = next(iter(presets.values()))
+    taken = []
+    if isinstance(data, DataSettings):
+        data, taken = inputs.saved_task_settings(data, reference)
     data = inputs.load_task(data)
-    tokenizer = preset_io.load(keras_hub.tokenizers.Tokenizer, next(iter(presets.values())))
+    inputs.require_splits(data, (settings.split,))
+    tokenizer = preset_io.load(keras_hub.tokenizers.Tokenizer, reference)
     dataset = data_lib.make_dataset(
         data[settings.split], tokenizer, batch_size, sequence_length=data.task.sequence_length
     )
     models = {name: preset_io.load_classifier(preset) for name, preset in presets.items()}
     for name, model in models.items():
         data_lib.check_same_vocabulary(tokenizer, model.backbone, names=("first model", name))
-        data_lib.check_model_matches_task(model, data.task)
+        saved = preset_io.read_task(presets[name]) or {}
+        data_lib.check_model_matches_task(model, data.task, label_names=saved.get("label_names"))
     rows = compare_models(models, dataset, data.task, presets, settings.latency_repeats)
-    return rows, format_table(rows, data.task)
+    note = _saved_task_note(data.task, taken, reference) if taken else ""
+    return rows, note + format_table(rows, data.task)

@@ -10,6 +10,7 @@ import keras_hub
 from tinybert_keras import data as data_lib
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -60,7 +61,7 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
         settings: a `FinetuneSettings` (epochs, learning rate, warm-up, checkpoints).
         training: a `TrainingSettings` (batch size, seed, XLA).
         tokenizer: the keras-hub tokenizer; read from the preset when `model` is one.
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name (`epochs=1.0`, ...).
 
@@ -77,12 +78,13 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
         data, overrides, settings or FinetuneSettings(), training
     )
     task = data.task
+    strategy = strategy or distribution.default_strategy()
+    distribution.refuse_multi_worker(strategy, "Teacher fine-tuning")
     finished = open_run(output_dir, run_settings(model, data, settings, training))
     if finished is not None:
         return finished
     output_dir = pathlib.Path(output_dir)
     per_epoch = math.ceil(len(data["train"]) / training.batch_size)
-    strategy = strategy or training_lib.default_strategy()
     keras.utils.set_random_seed(training.seed)
     with strategy.scope():
         if isinstance(model, (str, pathlib.Path)):

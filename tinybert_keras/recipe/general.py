@@ -1,20 +1,23 @@
-"""The general-distillation stage: a student learns a pre-trained teacher's layers on plain text."""
+"""The general-distillation stage: a student learns a pre-trained teacher's layers on plain text,
+streamed or prepared once into TFRecord files."""
 
 import pathlib
 
 import keras_hub
 
 from tinybert_keras import data as data_lib
+from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
+from tinybert_keras.core import compat
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training as training_lib
 from tinybert_keras.recipe.runs import PRESET
 from tinybert_keras.recipe.runs import finish_run
-from tinybert_keras.recipe.runs import open_run
 
 # Corpora can be large, so a corpus epoch is no measure of how often to back up.
 DEFAULT_STEPS_PER_CHECKPOINT = 200
@@ -53,6 +56,11 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     2,240 V100 GPU-hours for TinyBERT-4); most users start instead from a released general
     checkpoint and go straight to `task_distill`. Resumable: rerun the same call.
 
+    On several machines every machine makes the same call, each with its own `TF_CONFIG`
+    (`default_strategy()` then trains them as one, each step on the global batch that one
+    machine would take); the chief writes the stage folder, which all must reach at the same
+    path. A large corpus is best prepared once (`prepare_corpus`).
+
     Args:
         teacher: the pre-trained teacher's preset (name, directory, `hf://...`).
         student: a shape (`"tinybert_4"`, `"tinybert_6"`, or a dict for `student_backbone`) for
@@ -61,7 +69,8 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
             to `<output_dir>/preset`.
         settings: a `GeneralSettings` (corpus, epochs or steps, learning rate, layer map, ...).
         training: a `TrainingSettings` (batch size, seed, XLA).
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a `tf.distribute.Strategy`, one machine's or several; `None` takes
+            `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name.
 
@@ -78,22 +87,27 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     settings, training = split_overrides(
         overrides, settings or GeneralSettings(), training or TrainingSettings()
     )
-    finished = open_run(output_dir, {
+    # Before TensorFlow runs anything: a multi-worker strategy must come first in a process.
+    strategy = strategy or distribution.default_strategy()
+    distribution.check_jit_compile(strategy, training.jit_compile)
+    finished = distribution.open_stage(output_dir, {
         "stage": "general", "teacher": presets.describe_model(teacher),
         "student": presets.describe_model(student), **settings.to_dict(), **training.to_dict(),
-    })
+    }, strategy)
     if finished is not None:
         return finished
     output_dir = pathlib.Path(output_dir)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
-    corpus = data_lib.text_corpus_dataset(
+    corpus = data_lib.corpus_dataset(
         settings.corpus, tokenizer, settings.sequence_length, training.batch_size
     )
     if settings.max_steps is None:
-        steps = training_lib.steps_for(settings.epochs, sum(1 for _ in corpus))
+        batches = int(corpus.cardinality())
+        steps = training_lib.steps_for(
+            settings.epochs, batches if batches >= 0 else sum(1 for _ in corpus)
+        )
     else:
         steps = settings.max_steps
-    strategy = strategy or training_lib.default_strategy()
     with strategy.scope():
         teacher_model = presets.load(keras_hub.models.Backbone, teacher)
         student_model = inputs.build_student(
@@ -106,14 +120,51 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
         distiller.compile(
             optimizer=training_lib.adamw(settings.learning_rate), jit_compile=training.jit_compile
         )
+    if distribution.is_multi_worker(strategy):
+        compat.fit_across_workers(distiller)
     interval = settings.steps_per_checkpoint or DEFAULT_STEPS_PER_CHECKPOINT
-    training_lib.fit_resumable(
-        distiller, corpus, steps, output_dir, min(interval, steps), verbose=verbose
+    with distribution.worker_folder(output_dir, strategy) as folder:
+        training_lib.fit_resumable(
+            distiller, corpus, steps, folder, min(interval, steps), verbose=verbose
+        )
+        student_model.save_to_preset(str(folder / PRESET))
+        tokenizer.save_to_preset(str(folder / PRESET))
+        history = training_lib.read_history(folder)
+        return finish_run(folder, {
+            "stage": "general", "preset": str(output_dir / PRESET), "steps": steps,
+            "losses": {name: values[-1] for name, values in history.items()},
+        })
+
+
+def prepare_corpus(output_dir, settings=None, **overrides):
+    """Tokenizes a text corpus once into TFRecord parts for general distillation
+    (`tinybert-keras prepare-corpus`).
+
+    Run it once, or on N machines with `shard="0/N"` ... `"N-1/N"` into one shared folder or
+    one folder each; then give general distillation the folder(s) as its `corpus`. The parts
+    are the same files whichever way they were made (see `tinybert_keras.data.prepared`).
+
+    Args:
+        output_dir: the folder of the parts.
+        settings: a `CorpusSettings` (text, tokenizer preset, sequence length, files, shard).
+        **overrides: any setting of `settings` by name.
+
+    Returns:
+        A dict: `output_dir`, `parts` (this shard's), `sequences` (in them), `documents` (in the
+        whole corpus).
+
+    Example:
+    ```python
+    prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
+                   num_files=64, shard="0/8")
+    general_distill("bert_base_en_uncased", "tinybert_4", "runs/general",
+                    corpus=["wiki_prepared"])
+    ```
+    """
+    (settings,) = split_overrides(overrides, settings or CorpusSettings())
+    tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, settings.tokenizer)
+    written = data_lib.write_prepared_corpus(
+        output_dir, tokenizer, settings.corpus, settings.sequence_length, settings.num_files,
+        settings.shard,
     )
-    student_model.save_to_preset(str(output_dir / PRESET))
-    tokenizer.save_to_preset(str(output_dir / PRESET))
-    history = training_lib.read_history(output_dir)
-    return finish_run(output_dir, {
-        "stage": "general", "preset": str(output_dir / PRESET), "steps": steps,
-        "losses": {name: values[-1] for name, values in history.items()},
-    })
+    return {"output_dir": str(output_dir), **written}

@@ -12,6 +12,7 @@ import keras
 import keras_hub
 
 from tinybert_keras import data as data_lib
+from tinybert_keras.config import ConfigError
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
@@ -29,26 +30,54 @@ def _first(examples, count):
     return data_lib.Examples(examples.texts[:count], examples.labels[:count])
 
 
+FILE_OPTIONS = ("encoding", "file_format")
+
+
+def _load_files(settings):
+    settings.check_files()
+    unknown = sorted(set(settings.dataset_options) - set(FILE_OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"dataset_options {unknown} do not apply to files of your own; they take "
+            f"{', '.join(FILE_OPTIONS)} (e.g. encoding=latin-1)."
+        )
+    return data_lib.load_files(
+        settings.train, settings.dev, settings.test, text_columns=settings.text_columns,
+        label_column=settings.label_column, label_names=settings.label_names,
+        regression=settings.regression, name=settings.task, metrics=settings.metrics,
+        **settings.dataset_options,
+    )
+
+
 def load_task(data):
     """The `TaskData` a stage trains and scores on.
 
     Args:
         data: a `TaskData` (used as it is), a dataset name for
-            `tinybert_keras.data.load_dataset`, or a `DataSettings` (dataset, options, sequence
-            length and example limits).
+            `tinybert_keras.data.load_dataset`, or a `DataSettings`: a named dataset, or files
+            of your own read by `tinybert_keras.data.load_files`, then the sequence length and
+            example limits.
 
     Returns:
         A `TaskData` whose task's `sequence_length` is the one to pack examples to.
 
+    Raises:
+        ConfigError: for files that do not exist or whose columns are not named.
+
     Example:
     ```python
     data = load_task(DataSettings(task="rotten_tomatoes", sequence_length=48, dev_examples=256))
+    data = load_task(DataSettings(train="reviews/train.csv", dev="reviews/dev.csv",
+                                  text_columns=["review"], label_column="sentiment"))
     ```
     """
     if isinstance(data, data_lib.TaskData):
         return data
     settings = DataSettings(task=data) if isinstance(data, str) else data
-    loaded = data_lib.load_dataset(settings.task, **settings.dataset_options)
+    if settings.has_files:
+        loaded = _load_files(settings)
+    else:
+        loaded = data_lib.load_dataset(settings.dataset, **settings.dataset_options)
     task = loaded.task
     if settings.sequence_length is not None:
         task = dataclasses.replace(task, sequence_length=settings.sequence_length)
@@ -57,6 +86,65 @@ def load_task(data):
         name: _first(examples, limits.get(name)) for name, examples in loaded.splits.items()
     }
     return data_lib.TaskData(task, splits)
+
+
+def require_splits(data, splits):
+    """Raises `RecipeError` unless a task has the splits a stage reads, before it starts.
+
+    Args:
+        data: a `TaskData`.
+        splits: the split names, e.g. `("train", "dev")`.
+
+    Example:
+    ```python
+    require_splits(load_task("rotten_tomatoes"), ("train", "dev"))
+    ```
+    """
+    missing = [split for split in splits if split not in data.splits]
+    if missing:
+        raise RecipeError(
+            f"Task {data.task.name!r} has no {' or '.join(missing)} split (it has "
+            f"{sorted(data.splits)}); with files of your own, set {' and '.join(missing)} to "
+            f"a labelled file (--{missing[0]} FILE)."
+        )
+
+
+def saved_task_settings(settings, preset):
+    """Your files' settings, completed with the task a classifier preset was trained on.
+
+    Whatever the settings leave unset (the columns, label names or regression, metrics,
+    sequence length, the task's name) is taken from the preset's saved task
+    (`tinybert_keras.recipe.presets.read_task`), so that a model is scored with the label order
+    and the length it was trained with.
+
+    Args:
+        settings: a `DataSettings`.
+        preset: a classifier preset, e.g. the teacher's.
+
+    Returns:
+        `(settings, taken)`: the completed `DataSettings` and the names of the settings taken
+        from the preset (none for a named dataset, or for a preset without a saved task).
+
+    Example:
+    ```python
+    settings, taken = saved_task_settings(DataSettings(dev="dev.csv"), "runs/teacher/preset")
+    taken  # ['text_columns', 'label_column', 'label_names', 'metrics', 'sequence_length', 'task']
+    ```
+    """
+    saved = presets.read_task(preset) if settings.has_files else None
+    if not isinstance(saved, dict):
+        return settings, []
+    values = {name: saved.get(name) for name in ("text_columns", "label_column")}
+    if not settings.regression and settings.label_names is None and "label_names" in saved:
+        # A regression's task saves no label names.
+        labels = saved["label_names"]
+        values.update({"label_names": labels} if labels is not None else {"regression": True})
+    values.update(metrics=saved.get("metrics"), sequence_length=saved.get("sequence_length"),
+                  task=saved.get("name"))
+    changes = {name: list(value) if isinstance(value, (list, tuple)) else value
+               for name, value in values.items()
+               if value is not None and getattr(settings, name) in (None, False)}
+    return settings.replace(**changes), list(changes)
 
 
 def stage_inputs(data, overrides, settings, training=None):
@@ -77,7 +165,9 @@ def stage_inputs(data, overrides, settings, training=None):
     ```
     """
     settings, training = split_overrides(overrides, settings, training or TrainingSettings())
-    return load_task(data), settings, training
+    data = load_task(data)
+    require_splits(data, ("train", "dev"))
+    return data, settings, training
 
 
 def describe_data(data):

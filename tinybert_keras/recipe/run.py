@@ -11,6 +11,7 @@ from tinybert_keras.data import registry
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
+from tinybert_keras.recipe.augment import augment_task
 from tinybert_keras.recipe.finetune import finetune
 from tinybert_keras.recipe.finetune import run_settings
 from tinybert_keras.recipe.general import general_distill
@@ -40,11 +41,38 @@ def teacher_folder(config, data):
     return registry.cache_dir() / "teachers" / key
 
 
+def baseline_epochs(config, data):
+    """The labels-only student's epochs: `config.baseline.epochs`, or as many training steps as
+    both task-distillation phases together (phase 1 counted in steps when `intermediate_steps`
+    sets it, since an augmented set is larger than the training split).
+
+    Args:
+        config: the `RecipeConfig`.
+        data: the task's `TaskData`.
+
+    Returns:
+        A float number of epochs of the training split.
+
+    Example:
+    ```python
+    baseline_epochs(RecipeConfig.named("demo"), data)  # 1.6
+    ```
+    """
+    distill = config.distill
+    if config.baseline.epochs is not None:
+        return config.baseline.epochs
+    if distill.intermediate_steps is None:
+        return distill.intermediate_epochs + distill.prediction_epochs
+    examples = distill.intermediate_steps * config.batch_size
+    return examples / len(data["train"]) + distill.prediction_epochs
+
+
 def labels_only_student(config, data, output_dir, verbose="auto"):
     """The no-distillation baseline: the student's shape (or preset) fine-tuned on the labels.
 
     It starts as the distilled student would before any distillation (random for a shape) and
-    trains with `config.baseline`, by default for as many epochs as both task phases together.
+    trains with `config.baseline`, by default for as many steps as both task phases together
+    (`baseline_epochs`).
 
     Args:
         config: the `RecipeConfig`.
@@ -63,11 +91,7 @@ def labels_only_student(config, data, output_dir, verbose="auto"):
     training = config.training_settings()
     student = inputs.build_student(config.student, presets.load(keras_hub.models.Backbone, config.teacher),
                                    training.seed)
-    settings = config.baseline
-    if settings.epochs is None:
-        settings = settings.replace(
-            epochs=config.distill.intermediate_epochs + config.distill.prediction_epochs
-        )
+    settings = config.baseline.replace(epochs=baseline_epochs(config, data))
     return finetune(student, data, output_dir, settings, training,
                     tokenizer=presets.load(keras_hub.tokenizers.Tokenizer, config.teacher), verbose=verbose)
 
@@ -106,8 +130,9 @@ def run_recipe(config, verbose="auto"):
     """Runs every stage of a `RecipeConfig`, each in its own folder under `config.output_dir`.
 
     `teacher/` (fine-tuning; in the cache with `share_teacher`), `general/` (only when the
-    student is a shape and `general.epochs > 0`), `task/` (both phases), `labels_only/` (with
-    `labels_only`), then `report.json` with the comparison table. Rerun the same config after an
+    student is a shape and `general.epochs > 0`), `augmented/` (with `data_augmentation`),
+    `task/` (both phases), `labels_only/` (with `labels_only`), then `report.json` with the
+    comparison table. Rerun the same config after an
     interruption and finished stages are reused, an interrupted one resumed.
 
     Args:
@@ -150,9 +175,16 @@ def run_recipe(config, verbose="auto"):
             config.general, training, verbose=verbose,
         )
         student = report["general"]["preset"]
+    distill = config.distill
+    if config.data_augmentation:
+        report["augmentation"] = timed(
+            "data augmentation", augment_task, data, root / "augmented", config.augmentation,
+            verbose=verbose != 0,
+        )
+        distill = distill.replace(augmented_train=report["augmentation"]["path"])
     report["task"] = timed(
         "task distillation", task_distill, report["teacher"]["preset"], student, data,
-        root / "task", config.distill, training, verbose=verbose,
+        root / "task", distill, training, verbose=verbose,
     )
     compared = {"teacher": report["teacher"]["preset"],
                 "TinyBERT student": report["task"]["preset"]}

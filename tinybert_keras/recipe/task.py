@@ -13,6 +13,7 @@ from tinybert_keras.config import TrainingSettings
 from tinybert_keras.core.distiller import TEACHER_LOGITS
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -67,6 +68,10 @@ def check_teacher(teacher, dataset, task, labels, margin=0.05):
 
 def read_augmented(path, task):
     """The augmented training examples of a task, from `tinybert-keras augment`'s output.
+
+    `augment` writes every task in one form, which this reads: the task's text columns and
+    label column (`label` for GLUE), labels as class names or class ids (scores for a
+    regression).
 
     Args:
         path: a `.tsv`, `.csv` or `.jsonl` file with the task's text and label columns.
@@ -126,20 +131,19 @@ class PhaseInputs:
             extra_inputs=extra_inputs,
         )
 
-    def steps(self, examples, epochs):
-        """`(steps, steps per checkpoint)` of `epochs` passes over `examples`."""
+    def steps(self, examples, epochs, fixed=None):
+        """`(steps, steps per checkpoint)` of `epochs` passes over `examples` (or `fixed` steps)."""
         per_epoch = math.ceil(len(examples) / self.training.batch_size)
-        return (training_lib.steps_for(epochs, per_epoch),
-                self.settings.steps_per_checkpoint or per_epoch)
+        steps = fixed or training_lib.steps_for(epochs, per_epoch)
+        return steps, min(self.settings.steps_per_checkpoint or per_epoch, steps)
 
 
-def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks=(),
+def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, callbacks=(),
                cache_logits=False, **switches):
-    """Trains one phase's `Distiller` resumably in `phase_dir`; returns its number of steps.
+    """Trains one phase's `Distiller` for `steps` steps, resumably, in `phase_dir`.
 
     With `cache_logits`, the Distiller's teacher (in its precision) first computes its logits for
     `train`, which then ride along in the batches so that the teacher does not run again."""
-    steps, interval = inputs.steps(train, epochs)
     with inputs.strategy.scope():
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
@@ -152,7 +156,6 @@ def _fit_phase(inputs, stage, train, phase_dir, epochs, learning_rate, callbacks
         distiller, inputs.batches(train, shuffle=True, extra_inputs=extra_inputs), steps,
         phase_dir, interval, callbacks=callbacks, verbose=inputs.verbose,
     )
-    return steps
 
 
 def intermediate_phase(inputs, train, phase_dir):
@@ -174,8 +177,11 @@ def intermediate_phase(inputs, train, phase_dir):
     phase_dir = pathlib.Path(phase_dir)
     settings = inputs.settings
     if open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) is None:
-        steps = _fit_phase(
-            inputs, "intermediate", train, phase_dir, settings.intermediate_epochs,
+        steps, interval = inputs.steps(
+            train, settings.intermediate_epochs, settings.intermediate_steps
+        )
+        _fit_phase(
+            inputs, "intermediate", train, phase_dir, steps, interval,
             lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
         )
         inputs.student.save_weights(str(phase_dir / STUDENT_WEIGHTS))
@@ -217,9 +223,10 @@ def prediction_phase(inputs, train, dev, phase_dir):
             warmup = int(settings.warmup_fraction * steps)
             return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
 
-        steps = _fit_phase(
-            inputs, "prediction", train, phase_dir, settings.prediction_epochs, schedule,
-            callbacks=[keep], cache_logits=settings.cache_teacher_logits and settings.prediction_loss,
+        steps, interval = inputs.steps(train, settings.prediction_epochs)
+        _fit_phase(
+            inputs, "prediction", train, phase_dir, steps, interval, schedule, callbacks=[keep],
+            cache_logits=settings.cache_teacher_logits and settings.prediction_loss,
             temperature=settings.temperature,
             prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
             **distiller_options(settings, layerwise_losses=False),
@@ -247,7 +254,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         output_dir: the stage folder.
         settings: a `DistillSettings` (both phases' epochs and rates, losses, layer map, ...).
         training: a `TrainingSettings` (batch size, seed, XLA).
-        strategy: a `tf.distribute.Strategy`; `None` takes `default_strategy()`.
+        strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
         **overrides: any setting of `settings` or `training` by name.
 
@@ -269,12 +276,13 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         "student": presets.describe_model(student), "data": inputs.describe_data(data),
         **settings.to_dict(), **training.to_dict(),
     }
+    strategy = strategy or distribution.default_strategy()
+    distribution.refuse_multi_worker(strategy, "Task distillation")
     finished = open_run(output_dir, run)
     if finished is not None:
         return finished
     output_dir = pathlib.Path(output_dir)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
-    strategy = strategy or training_lib.default_strategy()
     with strategy.scope():
         teacher_model, _ = inputs.load_teacher(teacher, task)
     phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
@@ -292,7 +300,7 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
-    if settings.intermediate_epochs > 0:
+    if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))
         intermediate_phase(phase, train, output_dir / "intermediate")

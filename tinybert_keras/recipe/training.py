@@ -13,27 +13,9 @@ import pathlib
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from tinybert_keras import data as data_lib
 from tinybert_keras.recipe import evaluation
-
-
-def default_strategy():
-    """`MirroredStrategy` over every GPU when there are several, else the default strategy.
-
-    Returns:
-        A `tf.distribute.Strategy`; build models and optimizers inside its `scope()`.
-
-    Example:
-    ```python
-    with default_strategy().scope():
-        model = keras_hub.models.BertBackbone.from_preset("bert_tiny_en_uncased")
-    ```
-    """
-    if len(tf.config.list_logical_devices("GPU")) > 1:
-        return tf.distribute.MirroredStrategy()
-    return tf.distribute.get_strategy()
 
 
 class ResumableBackup(keras.callbacks.BackupAndRestore):
