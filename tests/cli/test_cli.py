@@ -14,6 +14,7 @@ from tinybert_keras.cli.flags import setting_flag
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import CorpusSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config.fields import leaves
 
@@ -24,13 +25,13 @@ SUBCOMMANDS = dict(next(
 # Flags that are not settings: what a command reads, writes or where it puts its folder.
 NOT_SETTINGS = {"help", "verbose", "config", "stage_output_dir", "finetuned_teacher",
                 "compared_teacher", "students", "json_path", "input", "output", "quick",
-                "demo_output_dir"}
+                "demo_output_dir", "preset", "output_dir"}
 
 
 def test_every_subcommand_option_has_help():
     assert set(SUBCOMMANDS) == {"finetune-teacher", "general-distill", "task-distill",
                                 "evaluate", "run", "demo", "ablate", "augment",
-                                "prepare-corpus"}
+                                "prepare-corpus", "export"}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             assert action.help and action.help.strip(), (name, action.dest)
@@ -68,6 +69,7 @@ def test_every_stage_flag_is_a_setting():
     settings |= {f"augment__{name}" for name in AugmentFileSettings.names()}
     settings |= {f"ablation__{name}" for name in AblationSettings.names()}
     settings |= {f"corpus__{name}" for name in CorpusSettings.names()}
+    settings |= {f"export__{name}" for name in ExportSettings.names()}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             if action.dest not in NOT_SETTINGS:
@@ -210,3 +212,16 @@ def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_pat
     _, verbose = _stderr(tmp_path, "augment", *files, "--verbose")
     for line in printed:
         assert line in verbose
+
+
+def test_export_flags(monkeypatch, capsys):
+    calls = _capture(monkeypatch, "export_classifier")
+    assert cli.main(["export", "runs/task/preset", "runs/export", "--formats", "onnx",
+                     "--precisions", "int8,float32", "--no-cls-only-last-layer"]) == 0
+    (args, _), = calls
+    assert args[:2] == ("runs/task/preset", "runs/export")
+    assert args[2] == ExportSettings(formats=["onnx"], precisions=["int8", "float32"],
+                                     cls_only_last_layer=False)
+    capsys.readouterr()
+    assert cli.main(["export", "p", "o", "--precisions", "int4"]) == 2
+    assert "precisions must be one or more of float32, int8" in capsys.readouterr().err

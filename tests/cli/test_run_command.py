@@ -28,7 +28,7 @@ def every_setting(tmp_path):
     layerwise = {"shared_projection": True, "checkpoint_projections": False,
                  "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
-                 "formulation": "official"}
+                 "formulation": "official", "teacher_dtype": "bfloat16"}
     return {
         "task": "my_reviews", **files, "text_columns": ["review"], "label_column": "sentiment",
         "label_names": ["pos", "neg"], "regression": False, "metrics": ["f1", "accuracy"],
@@ -48,7 +48,7 @@ def every_setting(tmp_path):
                     "prediction_learning_rate": 1e-3, "warmup_fraction": 0.2,
                     "steps_per_checkpoint": 2, "layer_map": "top", "temperature": 2.0,
                     "prediction_loss": False, "label_loss": True, "min_teacher_margin": None,
-                    "embeddings_from_teacher": False, **layerwise},
+                    "embeddings_from_teacher": False, "cache_teacher_logits": True, **layerwise},
         "baseline": {"epochs": 0.5, "learning_rate": 1e-3, "warmup_fraction": 0.0,
                      "steps_per_checkpoint": 2},
         "evaluation": {"split": "dev", "latency_repeats": 1},
@@ -78,6 +78,7 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     assert general["layer_map"] == [2] and general["formulation"] == "official"
     task = json.loads((root / "task" / "run.json").read_text())
     assert task["temperature"] == 2.0 and task["label_loss"] is True
+    assert task["teacher_dtype"] == general["teacher_dtype"] == "bfloat16"
     assert task["augmented_train"] == report["augmentation"]["path"]
     assert report["augmentation"]["rows"] >= 48
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48

@@ -20,6 +20,7 @@ from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import RecipeConfig
@@ -300,6 +301,15 @@ def augment(args):
     augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
     rows = augmentation.augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
+    return 0
+
+
+def export(args):
+    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files."""
+    settings = merged(ExportSettings(), given(args, ExportSettings, prefix="export."))
+    from tinybert_keras import recipe
+
+    _print_json(recipe.export_classifier(args.preset, args.output_dir, settings))
     return 0
 
 

@@ -193,6 +193,8 @@ class LayerwiseSettings(Settings):
         hidden_loss: match the hidden states.
         embeddings_from_teacher: start a random student from the teacher's embeddings
             projected to its width (not in the paper; helps a short general distillation).
+        teacher_dtype: run the frozen teacher in `"bfloat16"` (or `"float16"`) while the
+            student and the losses stay float32.
 
     Example:
     ```python
@@ -220,6 +222,10 @@ class LayerwiseSettings(Settings):
     embeddings_from_teacher: bool = setting(
         False, "Start a random student from the teacher's embeddings projected to its width "
         "(not in the paper; helps a short general distillation).", Boolean())
+    teacher_dtype: str = setting(
+        "float32", "Precision of the frozen teacher's pass: bfloat16 on CPUs with AVX512_BF16 or "
+        "AMX and on recent GPUs, float16 on GPUs without bfloat16; the student stays float32.",
+        Choice(values=("float32", "bfloat16", "float16")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,6 +273,8 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         prediction_loss: phase 2 matches the teacher's soft predictions.
         label_loss: phase 2 adds cross-entropy on the gold labels ("w/o Pred" with
             `prediction_loss=False`).
+        cache_teacher_logits: phase 2 computes the teacher's logits once per training example,
+            stores them in its folder and then trains the student alone.
         min_teacher_margin: how far above chance the teacher must score on dev.
 
     Example:
@@ -292,6 +300,10 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         True, "Phase 2 matches the teacher's soft predictions.", Boolean())
     label_loss: bool = setting(
         False, "Phase 2 adds cross-entropy on gold labels (w/o Pred: with --no-prediction-loss).",
+        Boolean())
+    cache_teacher_logits: bool = setting(
+        False, "Phase 2 computes the teacher's logits once per training example (stored in its "
+        "folder) and then trains the student alone, to the same weights.",
         Boolean())
     min_teacher_margin: float = setting(
         0.05, "Stop unless the teacher beats the best constant prediction on dev by this much; "

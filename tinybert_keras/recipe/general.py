@@ -34,14 +34,15 @@ def distiller_options(settings, layerwise_losses=True):
 
     Returns:
         A dict of keyword arguments for `Distiller`: layer map, formulation, projection sharing,
-        head averaging and, if asked, the three layerwise loss switches.
+        head averaging, the teacher's precision and, if asked, the three layerwise loss switches.
 
     Example:
     ```python
     Distiller(teacher, student, stage="general", **distiller_options(GeneralSettings()))
     ```
     """
-    names = ["layer_map", "formulation", "shared_projection", "average_attention_heads"]
+    names = ["layer_map", "formulation", "shared_projection", "average_attention_heads",
+             "teacher_dtype"]
     if layerwise_losses:
         names += ["embedding_loss", "attention_loss", "hidden_loss"]
     return {name: getattr(settings, name) for name in names}
