@@ -2,11 +2,11 @@
 
 import dataclasses
 
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Custom
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Custom
 
 FORMATS = ("onnx", "litert")
 PRECISIONS = ("float32", "int8")
