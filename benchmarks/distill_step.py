@@ -4,21 +4,29 @@ For BERT-base -> TinyBERT-4 at batch 32, sequence 128 (or smaller shapes with `-
 - the teacher's forward pass (inference),
 - one training step of the student alone (forward, backward, AdamW update),
 - one `Distiller` training step (teacher pass + student step + projections + TinyBERT losses),
-- teacher and student inference, each with and without XLA (the faster mode of each counts).
-The training steps are compiled with XLA. Everything is warmed up first; then all are timed in
+- teacher and student inference, each with and without XLA (the faster mode of each counts),
+- the same distillation step with the teacher in bfloat16 (`teacher_dtype="bfloat16"`), and
+  the teacher's bfloat16 inference,
+- the prediction phase's step (classifier heads on both models, soft cross-entropy) with the
+  teacher running, and with its logits cached (`x["teacher_logits"]`: the student alone).
+The training steps are compiled with XLA (`--no-jit-compile`: without). Everything is warmed up first; then all are timed in
 turn, round after round, so that the machine's background load hits them alike, and the medians
 are compared.
 
     python benchmarks/distill_step.py            # BERT-base -> TinyBERT-4, batch 32, seq 128
     python benchmarks/distill_step.py --small    # under two minutes on a 2-core CPU
 
-The last two lines are `distill_overhead_ratio=<distill step / (teacher forward + student step)>`
-and `inference_speedup=<teacher inference time / student inference time>`, each model in its
-faster mode.
+The last lines are `distill_overhead_ratio=<distill step / (teacher forward + student step)>`,
+`inference_speedup=<teacher inference time / student inference time>` (each model in its
+faster mode), `bf16_teacher_step_ratio=<bfloat16-teacher distill step / distill step>` and
+`cached_logits_step_ratio=<cached-logits prediction step / live-teacher prediction step>`.
+With `--official FILE` (the saved output of `official_speed.py`, run right before or after this
+one), it also prints `<step>_vs_official=<ours / the authors'>` for the issue's targets.
 """
 
 import argparse
 import os
+import pathlib
 import statistics
 import time
 
@@ -32,6 +40,7 @@ import tensorflow as tf  # noqa: E402
 
 from tinybert_keras import Distiller  # noqa: E402
 from tinybert_keras import student_backbone  # noqa: E402
+from tinybert_keras.core.precision import with_dtype  # noqa: E402
 
 BERT_BASE = {"num_layers": 12, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12}
 SMALL_TEACHER = {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536, "num_heads": 12}
@@ -45,7 +54,24 @@ def parse_args():
     parser.add_argument("--batch-size", type=int, help="Default 32 (16 with --small).")
     parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
     parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
+    parser.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=True,
+                        help="XLA-compile the training steps (default: yes, as the recipe).")
+    parser.add_argument("--official", type=pathlib.Path,
+                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
+
+
+def print_official_ratios(path, ours, batch_size, sequence_length):
+    """Prints `<name>_vs_official=` for `ours = {name: (seconds, official_speed.py key)}`."""
+    official = dict(token.split("=", 1) for token in path.read_text().split() if "=" in token)
+    missing = sorted({key for _, key in ours.values()} - set(official))
+    if missing:
+        raise SystemExit(f"{path}: no {', '.join(missing)}; give the output of official_speed.py.")
+    if (official.get("batch"), official.get("seq")) != (str(batch_size), str(sequence_length)):
+        print(f"note: {path} timed batch {official.get('batch')}, sequence {official.get('seq')}; "
+              f"this run batch {batch_size}, sequence {sequence_length}: ratios not comparable")
+    for name, (seconds, key) in ours.items():
+        print(f"{name}_vs_official={seconds / float(official[key]):.3f}")
 
 
 def median_seconds(rounds, functions):
@@ -102,21 +128,39 @@ def main():
         optimizer.apply_gradients(zip(gradients, baseline.trainable_variables))
         return loss
 
-    distiller = Distiller(teacher, student, stage="general")
-    distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=True)
+    def train_step(distiller, data):
+        distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=args.jit_compile)
+        return lambda: distiller.train_on_batch(*data, return_dict=True)
 
-    def distill_step():
-        return distiller.train_on_batch(x, return_dict=True)
+    distill_step = train_step(Distiller(teacher, student, stage="general"), (x,))
+    bf16_student = student_backbone(student_config, teacher=teacher)
+    bf16_step = train_step(
+        Distiller(teacher, bf16_student, stage="general", teacher_dtype="bfloat16"), (x,)
+    )
+    teacher_classifier = keras_hub.models.BertTextClassifier(teacher, 2, preprocessor=None)
+    labels = tf.constant(rng.integers(0, 2, batch_size), "int32")
+    teacher_logits = teacher_classifier(x, training=False)
+    prediction_steps = {}
+    for name, inputs in (("", x), ("_cached", {**x, "teacher_logits": teacher_logits})):
+        classifier = keras_hub.models.BertTextClassifier(
+            student_backbone(student_config, teacher=teacher), 2, preprocessor=None
+        )
+        distiller = Distiller(teacher_classifier, classifier, stage="prediction")
+        prediction_steps[f"prediction_step{name}"] = train_step(distiller, (inputs, labels))
 
     functions = {
         "teacher_forward": lambda: teacher_forward().numpy(),
         "student_step": lambda: student_step().numpy(),
         "distill_step": distill_step,
+        "distill_step_bf16_teacher": bf16_step,
+        **prediction_steps,
     }
     # Inference is deployed in whichever mode is faster for a model, so both modes are timed.
     for role, model in (("teacher", teacher), ("student", baseline)):
         for mode, jit_compile in (("xla", True), ("graph", False)):
             functions[f"{role}_inference_{mode}"] = lambda f=forward(model, jit_compile): f().numpy()
+    bf16_teacher = forward(with_dtype(teacher, "bfloat16"), False)
+    functions["teacher_inference_bf16_graph"] = lambda: bf16_teacher().numpy()
     start = time.perf_counter()
     for function in functions.values():
         function()
@@ -132,6 +176,25 @@ def main():
     )
     print(f"distill_overhead_ratio={overhead:.3f}")
     print(f"inference_speedup={speedup:.2f}")
+    print(f"bf16_teacher_step_ratio="
+          f"{medians['distill_step_bf16_teacher'] / medians['distill_step']:.3f}")
+    print(f"cached_logits_step_ratio="
+          f"{medians['prediction_step_cached'] / medians['prediction_step']:.3f}")
+    if args.official:
+        print_official_ratios(args.official, {
+            "distill_step": (medians["distill_step"], "official_distill_step_s"),
+            "distill_step_bf16_teacher": (medians["distill_step_bf16_teacher"],
+                                          "official_distill_step_s"),
+            "prediction_step_cached": (medians["prediction_step_cached"],
+                                       "official_distill_step_s"),
+            "student_step": (medians["student_step"], "official_student_step_s"),
+            "teacher_inference": (min(medians["teacher_inference_xla"],
+                                      medians["teacher_inference_graph"]),
+                                  "official_teacher_infer_s"),
+            "student_inference": (min(medians["student_inference_xla"],
+                                      medians["student_inference_graph"]),
+                                  "official_student_infer_s"),
+        }, batch_size, sequence_length)
 
 
 if __name__ == "__main__":

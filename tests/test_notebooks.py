@@ -1,12 +1,19 @@
 import json
 import pathlib
+import re
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
-TUTORIALS = pathlib.Path(__file__).parent.parent / "tutorials"
+from tinybert_keras.recipe import presets  # noqa: E402
+from tinybert_keras.recipe import read_history  # noqa: E402
+
+ROOT = pathlib.Path(__file__).parent.parent
+TUTORIALS = ROOT / "tutorials"
+NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
 
 
 def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
@@ -25,7 +32,11 @@ def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
     assert "| teacher |" in outputs and "| student |" in outputs
     task_dir = tmp_path / "tinybert_quickstart_small" / "task"
     summary = json.loads((task_dir / "summary.json").read_text())
-    assert summary["best_interval"] >= 1
+    metric = presets.read_task(summary["preset"])["metrics"][0]
+    dev = read_history(task_dir / "prediction")[f"val_{metric}"]
+    assert len(dev) >= 2
+    assert summary["best_interval"] == dev.index(max(dev)) + 1
+    assert summary["student_dev"][metric] == pytest.approx(max(dev))
     assert any("image/png" in output.get("data", {}) for output in notebook.cells[-2].outputs)
 
 
@@ -36,3 +47,27 @@ def test_saved_notebook_is_small_and_has_outputs():
     assert "colab.research.google.com" in notebook.cells[0].source
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.get("outputs") for cell in code_cells[1:])
+
+
+def _source_url():
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        return tomllib.load(file)["project"]["urls"]["Source"]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_the_colab_badge_and_install_cell_use_the_source_repository(path):
+    url = _source_url()
+    repository = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+)", url).group(1)
+    notebook = nbformat.read(path, as_version=4)
+    badges = re.findall(r"\[!\[[^\]]*\]\([^)]*colab-badge[^)]*\)\]\((\S+?)\)",
+                        notebook.cells[0].source)
+    assert badges == [f"https://colab.research.google.com/github/{repository}/blob/main/"
+                      f"tutorials/{path.name}"]
+    installs = [cell.source for cell in notebook.cells
+                if cell.cell_type == "code" and re.search(r"pip.*install", cell.source, re.S)]
+    assert len(installs) == 1
+    assert re.findall(r"git\+[^\s\"']+", installs[0]) == [f"git+{url}"]

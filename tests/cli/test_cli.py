@@ -1,5 +1,7 @@
 import argparse
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +14,7 @@ from tinybert_keras.cli.flags import setting_flag
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import CorpusSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config.fields import leaves
 
@@ -22,13 +25,13 @@ SUBCOMMANDS = dict(next(
 # Flags that are not settings: what a command reads, writes or where it puts its folder.
 NOT_SETTINGS = {"help", "verbose", "config", "stage_output_dir", "finetuned_teacher",
                 "compared_teacher", "students", "json_path", "input", "output", "quick",
-                "demo_output_dir"}
+                "demo_output_dir", "preset", "output_dir"}
 
 
 def test_every_subcommand_option_has_help():
     assert set(SUBCOMMANDS) == {"finetune-teacher", "general-distill", "task-distill",
                                 "evaluate", "run", "demo", "ablate", "augment",
-                                "prepare-corpus"}
+                                "prepare-corpus", "export"}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             assert action.help and action.help.strip(), (name, action.dest)
@@ -66,6 +69,7 @@ def test_every_stage_flag_is_a_setting():
     settings |= {f"augment__{name}" for name in AugmentFileSettings.names()}
     settings |= {f"ablation__{name}" for name in AblationSettings.names()}
     settings |= {f"corpus__{name}" for name in CorpusSettings.names()}
+    settings |= {f"export__{name}" for name in ExportSettings.names()}
     for name, parser in SUBCOMMANDS.items():
         for action in parser._actions:
             if action.dest not in NOT_SETTINGS:
@@ -178,3 +182,46 @@ def test_demo_runs_the_named_config(monkeypatch):
     assert configs == [RecipeConfig.named("demo_quick").replace(output_dir="elsewhere")]
     assert cli.main(["run", "--config", "demo"]) == 0
     assert configs[1] == RecipeConfig.named("demo")
+
+
+# A line of absl/glog-format C++ logging ("I0000 00:00:17.. 123 port.cc:153] ..."), or absl's
+# notice that logging is not initialised yet.
+CPP_LOG = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \S+ +\d+ (\S+:\d+)\])",
+                     re.M)
+
+
+def _stderr(cwd, *argv):
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    command = [sys.executable, *argv] if argv[0] == "-c" else [
+        sys.executable, "-c", "import sys; from tinybert_keras.cli import main; sys.exit(main())",
+        *argv]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd,
+                            timeout=300)
+    return result.returncode, result.stderr
+
+
+def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_path):
+    _, plain_import = _stderr(tmp_path, "-c", "import tensorflow")
+    printed = {match.group(0) if match.group(2) is None else match.group(2)
+               for match in CPP_LOG.finditer(plain_import)}
+    # A known layout (--task), so the error comes from the file, after TensorFlow has started.
+    files = [str(tmp_path / "missing.tsv"), str(tmp_path / "out.tsv"), "--task", "sst2"]
+    code, quiet = _stderr(tmp_path, "augment", *files)
+    assert code == 2 and "missing.tsv" in quiet
+    assert CPP_LOG.findall(quiet) == [], quiet
+    _, verbose = _stderr(tmp_path, "augment", *files, "--verbose")
+    for line in printed:
+        assert line in verbose
+
+
+def test_export_flags(monkeypatch, capsys):
+    calls = _capture(monkeypatch, "export_classifier")
+    assert cli.main(["export", "runs/task/preset", "runs/export", "--formats", "onnx",
+                     "--precisions", "int8,float32", "--no-cls-only-last-layer"]) == 0
+    (args, _), = calls
+    assert args[:2] == ("runs/task/preset", "runs/export")
+    assert args[2] == ExportSettings(formats=["onnx"], precisions=["int8", "float32"],
+                                     cls_only_last_layer=False)
+    capsys.readouterr()
+    assert cli.main(["export", "p", "o", "--precisions", "int4"]) == 2
+    assert "precisions must be one or more of float32, int8" in capsys.readouterr().err

@@ -7,6 +7,9 @@ import pathlib
 import yaml
 
 from augmentation_tiny import tiny_word_vectors
+from checkpoint_tiny import HUB
+from checkpoint_tiny import serve_hub
+from checkpoint_tiny import write_checkpoint
 from recipe_tiny import tiny_csv_files
 from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import cli
@@ -22,9 +25,10 @@ def every_setting(tmp_path):
     vectors = tiny_word_vectors()
     glove.write_text("".join(" ".join([word, *map(str, row)]) + "\n"
                              for word, row in zip(vectors.words, vectors.vectors)))
-    layerwise = {"shared_projection": True, "average_attention_heads": True,
+    layerwise = {"shared_projection": True, "checkpoint_projections": False,
+                 "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
-                 "formulation": "official"}
+                 "formulation": "official", "teacher_dtype": "bfloat16"}
     return {
         "task": "my_reviews", **files, "text_columns": ["review"], "label_column": "sentiment",
         "label_names": ["pos", "neg"], "regression": False, "metrics": ["f1", "accuracy"],
@@ -44,7 +48,7 @@ def every_setting(tmp_path):
                     "prediction_learning_rate": 1e-3, "warmup_fraction": 0.2,
                     "steps_per_checkpoint": 2, "layer_map": "top", "temperature": 2.0,
                     "prediction_loss": False, "label_loss": True, "min_teacher_margin": None,
-                    "embeddings_from_teacher": False, **layerwise},
+                    "embeddings_from_teacher": False, "cache_teacher_logits": True, **layerwise},
         "baseline": {"epochs": 0.5, "learning_rate": 1e-3, "warmup_fraction": 0.0,
                      "steps_per_checkpoint": 2},
         "evaluation": {"split": "dev", "latency_repeats": 1},
@@ -74,6 +78,7 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     assert general["layer_map"] == [2] and general["formulation"] == "official"
     task = json.loads((root / "task" / "run.json").read_text())
     assert task["temperature"] == 2.0 and task["label_loss"] is True
+    assert task["teacher_dtype"] == general["teacher_dtype"] == "bfloat16"
     assert task["augmented_train"] == report["augmentation"]["path"]
     assert report["augmentation"]["rows"] >= 48
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
@@ -83,3 +88,28 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     saved = json.loads((root / "task" / "preset" / "tinybert_task.json").read_text())
     assert saved["text_columns"] == ["review"] and saved["label_column"] == "sentiment"
     assert "labels-only student:" in capsys.readouterr().out
+
+
+def test_run_with_a_released_student_from_the_hub(tmp_path, isolated_cache, monkeypatch, capsys):
+    folder, _ = write_checkpoint(tmp_path / "hub", fit_size=8)
+    serve_hub(monkeypatch, {HUB.format("4L_312D"): folder})
+    config = tmp_path / "released.yaml"
+    config.write_text(yaml.safe_dump({
+        "task": "trec", "sequence_length": 16, "train_examples": 48, "dev_examples": 24,
+        "batch_size": 8, "jit_compile": False, "output_dir": str(tmp_path / "run"),
+        "teacher": tiny_teacher_preset(tmp_path / "pretrained"),
+        "student": "hf://" + HUB.format("4L_312D"),
+        "finetune": {"epochs": 1.0, "learning_rate": 1e-3},
+        "distill": {"intermediate_epochs": 0.5, "prediction_epochs": 0.5,
+                    "layer_map": [1, 1, 2, 2], "shared_projection": True,
+                    "min_teacher_margin": None},
+        "evaluation": {"latency_repeats": 1},
+    }))
+    assert cli.main(["run", "--config", str(config)]) == 0
+    assert "start from the student checkpoint's trained fit_dense" in capsys.readouterr().out
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["general"] is None
+    import keras_hub
+
+    student = keras_hub.models.TextClassifier.from_preset(report["task"]["preset"])
+    assert (student.backbone.num_layers, student.backbone.hidden_dim) == (4, 12)

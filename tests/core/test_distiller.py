@@ -297,3 +297,51 @@ def test_mirrored_strategy_matches_single_device():
     assert report["difference"] < 1e-5
     for name, values in report["single"].items():
         np.testing.assert_allclose(report["multi"][name], values, rtol=1e-4)
+
+
+def test_precomputed_teacher_logits_replace_the_teacher_pass(make_bert, batch):
+    teacher, student = make_bert(4, 16, num_classes=3, seed=1), make_bert(2, 8, num_classes=3)
+    distiller = Distiller(teacher, student, stage="prediction")
+    x, y = batch
+    live, _ = distiller.compute_losses(x, y)
+    logits = np.asarray(teacher(x, training=False))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the teacher ran")
+
+    distiller.teacher_view.call = refuse
+    cached, outputs = distiller.compute_losses({**x, "teacher_logits": logits}, y)
+    np.testing.assert_allclose(float(cached["prediction"]), float(live["prediction"]), rtol=1e-6)
+    confident = 10.0 * np.eye(3, dtype="float32")[y]
+    other, outputs = distiller.compute_losses({**x, "teacher_logits": confident}, y)
+    expected = distiller.prediction_loss_fn.compute_loss(confident, outputs["logits"])
+    np.testing.assert_allclose(float(other["prediction"]), float(expected), rtol=1e-6)
+    np.testing.assert_array_equal(distiller({**x, "teacher_logits": logits}), outputs["logits"])
+    history = fit(distiller, ({**x, "teacher_logits": logits}, y), epochs=1)
+    assert np.isfinite(history.history["prediction_loss"][0])
+
+
+def test_a_bfloat16_teacher_keeps_the_student_and_the_losses_in_float32(make_bert, batch):
+    teacher, student = make_bert(4, 16, num_classes=3, seed=1), make_bert(2, 8, num_classes=3)
+    reference = Distiller(teacher, student, stage="intermediate", prediction_loss=True)
+    distiller = Distiller(teacher, student, stage="intermediate", prediction_loss=True,
+                          teacher_dtype="bfloat16")
+    assert {w.dtype for w in distiller.teacher.weights if w.dtype != "uint32"} == {"bfloat16"}
+    assert {w.dtype for w in teacher.weights if w.dtype != "uint32"} == {"float32"}
+    assert {w.dtype for w in distiller.trainable_weights} == {"float32"}
+    for mine, theirs in zip(distiller.projections, reference.projections):
+        mine.set_weights(theirs.get_weights())
+    losses, _ = distiller.compute_losses(*batch)
+    expected, _ = reference.compute_losses(*batch)
+    assert sorted(losses) == ["attention", "embedding", "hidden", "prediction"]
+    for term, value in losses.items():
+        assert value.dtype == "float32"
+        np.testing.assert_allclose(float(value), float(expected[term]), rtol=0.05)
+    # On a CPU the teacher's pass leaves XLA (which would run it in float32) and only the
+    # student's update is compiled.
+    history = fit(distiller, batch, epochs=3, jit_compile=True)
+    assert distiller.jit_compile is False
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    restored = Distiller.from_config(distiller.get_config())
+    assert restored.get_config()["teacher_dtype"] == "bfloat16"
+    assert restored.teacher.weights[0].dtype == "bfloat16"

@@ -7,10 +7,12 @@ import keras_hub
 import numpy as np
 import pytest
 
+from checkpoint_tiny import HUB
+from checkpoint_tiny import serve_hub
+from checkpoint_tiny import write_checkpoint
 from recipe_tiny import CORPUS
 from recipe_tiny import FAST
 from recipe_tiny import STUDENT
-from recipe_tiny import save_hf_tinybert
 from recipe_tiny import task_distill_tiny
 from tinybert_keras import recipe
 from tinybert_keras.config import EvaluationSettings
@@ -99,16 +101,21 @@ def test_stops_on_a_teacher_with_another_label_order(runs, tmp_path):
         recipe.task_distill(teacher, STUDENT, runs["data"], tmp_path / "task", **FAST)
 
 
-def test_student_from_a_hugging_face_tinybert_checkpoint(runs, tmp_path):
-    general = keras_hub.models.BertBackbone.from_preset(runs["general"]["preset"])
-    hf_dir = save_hf_tinybert(general, tmp_path / "TinyBERT_General_1L_8D")
-    loaded = keras_hub.models.BertBackbone.from_preset(hf_dir)
-    for expected, actual in zip(general.get_weights(), loaded.get_weights()):
-        np.testing.assert_allclose(actual, expected, rtol=1e-6)
-    summary = task_distill_tiny(runs, tmp_path / "task", student=hf_dir, intermediate_epochs=0,
-                            prediction_epochs=0.2)
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_task_distill_from_a_released_checkpoint_on_the_hub(runs, tmp_path, isolated_cache,
+                                                           monkeypatch, capsys, version):
+    folder, _ = write_checkpoint(tmp_path / "hub", version=version, fit_size=8)
+    serve_hub(monkeypatch, {HUB.format("4L_312D"): folder})
+    summary = task_distill_tiny(runs, tmp_path / "task", student="hf://" + HUB.format("4L_312D"),
+                               intermediate_epochs=0.2, prediction_epochs=0.2,
+                               layer_map=[1, 1, 2, 2], shared_projection=version == "v1")
+    name = "fit_dense" if version == "v1" else "fit_denses"
+    assert f"The projections start from the student checkpoint's trained {name}." in (
+        capsys.readouterr().out)
     student = keras_hub.models.TextClassifier.from_preset(summary["preset"])
-    assert student.backbone.num_layers == 1
+    assert student.backbone.num_layers == 4 and student.backbone.hidden_dim == 12
+    run = json.loads((tmp_path / "task" / "run.json").read_text())
+    assert run["student"] == "hf://" + HUB.format("4L_312D") and run["checkpoint_projections"]
 
 
 def test_evaluate_presets_compares_teacher_and_student(runs):

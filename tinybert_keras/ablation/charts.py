@@ -24,6 +24,8 @@ def plot_ablation(rows, metric=None, title=None):
 
     Example:
     ```python
+    from tinybert_keras.ablation import read_csv
+
     figure = plot_ablation(read_csv("results.csv"), title="TinyBERT ablations, offline")
     figure.savefig("ablations.png")
     ```

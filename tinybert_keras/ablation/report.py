@@ -48,6 +48,8 @@ def markdown_table(rows, metric=None):
 
     Example:
     ```python
+    from tinybert_keras.ablation import read_csv
+
     print(markdown_table(read_csv("results.csv")))
     ```
     """
@@ -87,6 +89,8 @@ def claims(rows, metric=None):
 
     Example:
     ```python
+    from tinybert_keras.ablation import read_csv
+
     for claim in claims(read_csv("results.csv")):
         print(claim["claim"], claim["comparison"], claim["verdict"])
     ```
@@ -120,6 +124,8 @@ def claims_table(found):
 
     Example:
     ```python
+    from tinybert_keras.ablation import read_csv
+
     print(claims_table(claims(read_csv("results.csv"))))
     ```
     """
@@ -148,6 +154,8 @@ def write_report(rows, output_dir, title=None):
 
     Example:
     ```python
+    from tinybert_keras.ablation import read_csv
+
     print(write_report(read_csv("tinybert_ablation/results.csv"), "tinybert_ablation"))
     ```
     """

@@ -76,7 +76,7 @@ def write_csv(path, rows):
 
     Example:
     ```python
-    write_csv("tinybert_ablation/results.csv", rows)
+    write_csv("tinybert_ablation/results.csv", collect("tinybert_ablation/runs"))
     ```
     """
     with integrity.replacing(path) as partial:
@@ -97,7 +97,7 @@ def read_csv(path):
 
     Example:
     ```python
-    rows = read_csv("docs/ablations/results.csv")
+    rows = read_csv("tinybert_ablation/results.csv")
     ```
     """
     with open(path, newline="", encoding="utf-8") as file:
@@ -177,7 +177,7 @@ def averaged(table):
 
     Example:
     ```python
-    table = averaged(scores(rows)[0])
+    table = averaged(scores(read_csv("results.csv"))[0])
     ```
     """
     tasks = [task for task in table if task != "average"]
@@ -246,7 +246,7 @@ def variant_order(table):
 
     Example:
     ```python
-    variant_order(table)  # ['full', 'no_gd', ...]
+    variant_order(averaged(scores(read_csv("results.csv"))[0]))  # ['full', 'no_gd', ...]
     ```
     """
     present = {variant for variants in table.values() for variant in variants}

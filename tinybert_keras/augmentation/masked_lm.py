@@ -80,7 +80,7 @@ def train_masked_lm(
     Example:
     ```python
     masked_lm = train_masked_lm("all_minilm_l6_v2", ["The quick brown fox jumped."] * 64, steps=2)
-    masked_lm.save_to_preset("/tmp/mlm")
+    masked_lm.save_to_preset("my_mlm")
     ```
     """
     if learning_rate is None:

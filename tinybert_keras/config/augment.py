@@ -4,13 +4,13 @@ import dataclasses
 
 from tinybert_keras.config.corpus import SHARD
 from tinybert_keras.config.data import ColumnSettings
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import Choice
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import Choice
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Number
+from tinybert_keras.config.kinds import Text
 from tinybert_keras.config.stages import COUNT
 from tinybert_keras.config.stages import OPTIONAL_COUNT
 

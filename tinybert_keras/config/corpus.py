@@ -4,12 +4,12 @@ splits preparation and augmentation across machines."""
 import dataclasses
 import re
 
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Custom
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Custom
+from tinybert_keras.config.kinds import Text
+from tinybert_keras.config.kinds import Texts
 from tinybert_keras.config.stages import COUNT
 
 
@@ -40,7 +40,7 @@ def shard_range(shard, count):
 
     Example:
     ```python
-    [list(shard_range(f"{i}/3", 7)) for i in range(3)]  # [[0, 1], [2, 3, 4], [5, 6]]
+    [list(shard_range(f"{i}/3", 7)) for i in range(3)]  # [[0, 1], [2, 3], [4, 5, 6]]
     ```
     """
     if shard is None:

@@ -9,13 +9,13 @@ them with how examples are cut, for every stage that reads a task (its fields si
 import dataclasses
 import pathlib
 
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Options
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Options
+from tinybert_keras.config.kinds import Text
+from tinybert_keras.config.kinds import Texts
 from tinybert_keras.config.stages import OPTIONAL_COUNT
 
 DEFAULT_TASK = "sst2"

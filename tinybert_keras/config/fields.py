@@ -1,6 +1,7 @@
 """How a setting is declared: its default, kind (type, check, command-line parsing) and help.
 
-Every setting of the package is a field of a frozen dataclass built with `setting()`. The
+Every setting of the package is a field of a frozen dataclass built with `setting()` and a kind
+(`tinybert_keras.config.kinds`). The
 dataclass checks each value on construction (`Settings.__post_init__`), YAML/JSON files and the
 command line both go through that constructor, and the command line's flags are generated from
 the fields' kinds and help. So a setting's default, type and help are written once.
@@ -9,165 +10,8 @@ the fields' kinds and help. So a setting's default, type and help are written on
 import dataclasses
 import difflib
 import json
-import math
 
-
-class ConfigError(ValueError):
-    """A setting that cannot work, with its name and what to change.
-
-    Args:
-        message: what is wrong and what to change.
-
-    Example:
-    ```python
-    try:
-        raise ConfigError("batch_size must be >= 1; got 0.")
-    except ConfigError as error:
-        print(error)
-    ```
-    """
-
-
-@dataclasses.dataclass(frozen=True)
-class Kind:
-    """What values a setting takes: `check` validates one, `parse` reads one from a flag."""
-
-    optional: bool = False
-    metavar: str = None
-
-    def check(self, name, value):
-        """Returns the value (normalised) or raises `ConfigError` naming the setting."""
-        if value is None and self.optional:
-            return None
-        return self._check(name, value)
-
-    def parse(self, text):
-        """Reads a command-line string; `none` stands for an unset optional setting."""
-        if self.optional and text.lower() == "none":
-            return None
-        return self._parse(text)
-
-    def _check(self, name, value):
-        return value
-
-    def _parse(self, text):
-        return text
-
-
-@dataclasses.dataclass(frozen=True)
-class Number(Kind):
-    """An int or float within bounds."""
-
-    minimum: float = None
-    maximum: float = None
-    exclusive: bool = False
-    integer: bool = False
-
-    def _check(self, name, value):
-        expected = int if self.integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, expected):
-            what = "an integer" if self.integer else "a number"
-            raise ConfigError(f"{name} must be {what}; got {value!r}.")
-        if not math.isfinite(value):
-            raise ConfigError(f"{name} must be a finite number; got {value!r}.")
-        low = self.minimum is not None and (
-            value <= self.minimum if self.exclusive else value < self.minimum
-        )
-        if low or (self.maximum is not None and value > self.maximum):
-            bounds = f"{'>' if self.exclusive else '>='} {self.minimum}"
-            if self.maximum is not None:
-                bounds += f" and <= {self.maximum}"
-            raise ConfigError(f"{name} must be {bounds}; got {value!r}.")
-        return value
-
-    def _parse(self, text):
-        return int(text) if self.integer else float(text)
-
-
-@dataclasses.dataclass(frozen=True)
-class Boolean(Kind):
-    """True or false; on the command line `--name` / `--no-name`."""
-
-    def _check(self, name, value):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{name} must be true or false; got {value!r}.")
-        return value
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice(Kind):
-    """One of a few strings."""
-
-    values: tuple = ()
-
-    def _check(self, name, value):
-        if value not in self.values:
-            raise ConfigError(f"{name} must be one of {', '.join(self.values)}; got {value!r}.")
-        return value
-
-
-@dataclasses.dataclass(frozen=True)
-class Text(Kind):
-    """A non-empty string (a name, a path, a preset)."""
-
-    def _check(self, name, value):
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{name} must be a non-empty string; got {value!r}.")
-        return value
-
-
-@dataclasses.dataclass(frozen=True)
-class Several(Kind):
-    """A list of values of one kind; a single value is a list of one. On the command line the
-    values follow one flag (`--corpus a.txt b/`), or with `singular` that flag is repeated, one
-    value each (`--text-column a --text-column b`), so it cannot swallow positional arguments."""
-
-    item: Kind = dataclasses.field(default=Text(), kw_only=True)
-    singular: str = dataclasses.field(default=None, kw_only=True)
-
-    def _check(self, name, value):
-        values = list(value) if isinstance(value, (list, tuple)) else [value]
-        if not values:
-            raise ConfigError(f"{name} must list at least one value; got {value!r}.")
-        return [self.item.check(f"{name}[{index}]", item) for index, item in enumerate(values)]
-
-    def _parse(self, text):
-        return self.item.parse(text)
-
-
-@dataclasses.dataclass(frozen=True)
-class Texts(Several):
-    """A list of non-empty strings (file paths, column names)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Options(Kind):
-    """A mapping of extra arguments; on the command line `KEY=VALUE`, repeatable."""
-
-    def _check(self, name, value):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{name} must be a mapping; got {value!r}.")
-        return dict(value)
-
-    def _parse(self, text):
-        key, separator, value = text.partition("=")
-        if not separator or not key:
-            raise ValueError(f"{text!r}: use KEY=VALUE, e.g. source=glue_data")
-        return key, value
-
-
-@dataclasses.dataclass(frozen=True)
-class Custom(Kind):
-    """A kind with its own check and parse functions (layer maps, student shapes)."""
-
-    checker: object = None
-    parser: object = None
-
-    def _check(self, name, value):
-        return self.checker(name, value)
-
-    def _parse(self, text):
-        return self.parser(text)
+from tinybert_keras.config.kinds import ConfigError
 
 
 def setting(default, help, kind):
@@ -183,6 +27,8 @@ def setting(default, help, kind):
 
     Example:
     ```python
+    from tinybert_keras.config.kinds import Number
+
     @dataclasses.dataclass(frozen=True)
     class Example(Settings):
         epochs: float = setting(3.0, "Passes over the data.", Number(minimum=0))

@@ -7,11 +7,11 @@ import pathlib
 import yaml
 
 from tinybert_keras.config.data import DataSettings
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Text
 from tinybert_keras.config.fields import section
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Text
 from tinybert_keras.config.stages import STUDENT
 from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.stages import BaselineSettings

@@ -8,15 +8,15 @@ groups.
 import dataclasses
 import json
 
-from tinybert_keras.config.fields import Boolean
-from tinybert_keras.config.fields import Choice
-from tinybert_keras.config.fields import ConfigError
-from tinybert_keras.config.fields import Custom
-from tinybert_keras.config.fields import Number
 from tinybert_keras.config.fields import Settings
-from tinybert_keras.config.fields import Text
-from tinybert_keras.config.fields import Texts
 from tinybert_keras.config.fields import setting
+from tinybert_keras.config.kinds import Boolean
+from tinybert_keras.config.kinds import Choice
+from tinybert_keras.config.kinds import ConfigError
+from tinybert_keras.config.kinds import Custom
+from tinybert_keras.config.kinds import Number
+from tinybert_keras.config.kinds import Text
+from tinybert_keras.config.kinds import Texts
 from tinybert_keras.core.layer_maps import STRATEGIES
 from tinybert_keras.core.layer_maps import check_order
 
@@ -104,7 +104,16 @@ class TrainingSettings(Settings):
 
 @dataclasses.dataclass(frozen=True)
 class CheckpointSettings(Settings):
-    """How often a training stage saves a resumable backup."""
+    """How often a training stage saves a resumable backup.
+
+    Args:
+        steps_per_checkpoint: steps between backups; `None` for the stage's default.
+
+    Example:
+    ```python
+    CheckpointSettings(steps_per_checkpoint=100).steps_per_checkpoint  # 100
+    ```
+    """
 
     steps_per_checkpoint: int = setting(
         None, "Steps between resumable backups (and, in task distillation's prediction phase, "
@@ -114,7 +123,16 @@ class CheckpointSettings(Settings):
 
 @dataclasses.dataclass(frozen=True)
 class WarmupSettings(Settings):
-    """The linear warm-up of a stage with a warm-up-then-decay schedule."""
+    """The linear warm-up of a stage with a warm-up-then-decay schedule.
+
+    Args:
+        warmup_fraction: the share of the stage's steps spent warming up.
+
+    Example:
+    ```python
+    WarmupSettings(warmup_fraction=0.2).warmup_fraction  # 0.2
+    ```
+    """
 
     warmup_fraction: float = setting(
         0.1, "Share of the steps spent warming up, before the linear decay.",
@@ -171,12 +189,17 @@ class LayerwiseSettings(Settings):
         formulation: `"paper"` or `"official"` loss averaging (`tinybert_keras.core.losses`).
         shared_projection: one student-to-teacher projection for every layer (the official
             code's `fit_dense`) instead of one per layer.
+        checkpoint_projections: start the projections from the trained ones a released student
+            checkpoint carries (`fit_dense` with `shared_projection`, `fit_denses` without; see
+            `tinybert_keras.recipe.checkpoints`); off, they start random.
         average_attention_heads: compare head-averaged attention maps (head counts may differ).
         embedding_loss: match the embedding layers.
         attention_loss: match the attention scores before softmax.
         hidden_loss: match the hidden states.
         embeddings_from_teacher: start a random student from the teacher's embeddings
             projected to its width (not in the paper; helps a short general distillation).
+        teacher_dtype: run the frozen teacher in `"bfloat16"` (or `"float16"`) while the
+            student and the losses stay float32.
 
     Example:
     ```python
@@ -193,6 +216,9 @@ class LayerwiseSettings(Settings):
     shared_projection: bool = setting(
         False, "One projection for the embeddings and every layer (the official fit_dense) "
         "instead of one per layer.", Boolean())
+    checkpoint_projections: bool = setting(
+        True, "Start the projections from a released student checkpoint's trained fit_dense "
+        "(with shared_projection, the official setting) or fit_denses (without).", Boolean())
     average_attention_heads: bool = setting(
         False, "Compare head-averaged attention maps, so head counts may differ.", Boolean())
     embedding_loss: bool = setting(True, "Match the embedding layers.", Boolean())
@@ -201,6 +227,10 @@ class LayerwiseSettings(Settings):
     embeddings_from_teacher: bool = setting(
         False, "Start a random student from the teacher's embeddings projected to its width "
         "(not in the paper; helps a short general distillation).", Boolean())
+    teacher_dtype: str = setting(
+        "float32", "Precision of the frozen teacher's pass: bfloat16 on CPUs with AVX512_BF16 or "
+        "AMX and on recent GPUs, float16 on GPUs without bfloat16; the student stays float32.",
+        Choice(values=("float32", "bfloat16", "float16")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,6 +278,8 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         prediction_loss: phase 2 matches the teacher's soft predictions.
         label_loss: phase 2 adds cross-entropy on the gold labels ("w/o Pred" with
             `prediction_loss=False`).
+        cache_teacher_logits: phase 2 computes the teacher's logits once per training example,
+            stores them in its folder and then trains the student alone.
         min_teacher_margin: how far above chance the teacher must score on dev.
 
     Example:
@@ -273,6 +305,10 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         True, "Phase 2 matches the teacher's soft predictions.", Boolean())
     label_loss: bool = setting(
         False, "Phase 2 adds cross-entropy on gold labels (w/o Pred: with --no-prediction-loss).",
+        Boolean())
+    cache_teacher_logits: bool = setting(
+        False, "Phase 2 computes the teacher's logits once per training example (stored in its "
+        "folder) and then trains the student alone, to the same weights.",
         Boolean())
     min_teacher_margin: float = setting(
         0.05, "Stop unless the teacher beats the best constant prediction on dev by this much; "

@@ -1,7 +1,8 @@
 """The private attributes of Keras and keras-hub this package relies on, in one place.
 
 TinyBERT needs four things neither library exposes: the attention scores before softmax of every
-keras-hub BERT layer, the `loss` metric tracker of a `keras.Model` whose `train_step` is
+keras-hub BERT layer, the sublayers of its last layer (to export a classifier that computes only
+the [CLS] row there), the `loss` metric tracker of a `keras.Model` whose `train_step` is
 overridden, a file of a preset wherever it lives (a folder, `hf://`, `kaggle://`), and a way
 around Keras' multi-worker `fit` (keras-team/keras#20585). They are
 reached through private attributes, named here and nowhere else, so that a release that renames
@@ -28,6 +29,12 @@ SELF_ATTENTION_LAYER = "_self_attention_layer"
 ATTENTION_INTERNALS = (
     "_compute_attention", "_inverse_sqrt_key_dim", "_dot_product_equation", "_masked_softmax",
     "_dropout", "_dropout_layer", "_combine_equation",
+)
+# keras-hub's `TransformerEncoder` sublayers, in the order its post-norm `call` applies them.
+ENCODER_SUBLAYERS = (
+    "_self_attention_layer", "_self_attention_dropout", "_self_attention_layer_norm",
+    "_feedforward_intermediate_dense", "_feedforward_output_dense", "_feedforward_dropout",
+    "_feedforward_layer_norm",
 )
 # `keras.Model` keeps the tracker behind the `loss` entry of the logs here.
 LOSS_TRACKER = "_loss_tracker"
@@ -162,6 +169,29 @@ def expose_attention_logits(transformer_layer):
     attention._compute_attention = types.MethodType(_compute_attention_logits, attention)
 
 
+def encoder_sublayers(transformer_layer):
+    """The sublayers of a post-norm keras-hub `TransformerEncoder` (BERT's), in call order.
+
+    Args:
+        transformer_layer: a `keras_hub.layers.TransformerEncoder` with `normalize_first=False`.
+
+    Returns:
+        A dict from name (`"self_attention_layer"`, ..., `"feedforward_layer_norm"`, the private
+        attribute without its underscore) to the layer.
+
+    Example:
+    ```python
+    import keras_hub
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
+    sorted(encoder_sublayers(backbone.transformer_layers[0]))[0]  # 'feedforward_dropout'
+    ```
+    """
+    if _require(transformer_layer, "normalize_first"):
+        raise ValueError("Only post-norm encoders (normalize_first=False, as BERT's) are supported.")
+    return {name[1:]: _require(transformer_layer, name) for name in ENCODER_SUBLAYERS}
+
+
 def loss_tracker(model):
     """The `keras.metrics.Mean` behind the `loss` entry of a compiled model's logs.
 
@@ -271,6 +301,7 @@ def check_supported():
         vocabulary_size=10, num_layers=1, num_heads=1, hidden_dim=4, intermediate_dim=8
     )
     self_attention_layer(backbone.transformer_layers[0])
+    encoder_sublayers(backbone.transformer_layers[0])
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(loss="mse")
     loss_tracker(model)

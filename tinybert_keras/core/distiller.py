@@ -5,25 +5,25 @@ import tensorflow as tf
 from keras import ops
 
 from tinybert_keras.core import compat
-from tinybert_keras.core import pairing
 from tinybert_keras.core.layerwise import LayerwiseBert
 from tinybert_keras.core.losses import AttentionScoreLoss
 from tinybert_keras.core.losses import HiddenStateLoss
 from tinybert_keras.core.losses import PredictionLoss
+from tinybert_keras.core.losses import label_loss
+from tinybert_keras.core.pairing import check_models
+from tinybert_keras.core.precision import with_dtype
 
 STAGES = ("general", "intermediate", "prediction")
 LOSS_TERMS = ("embedding", "attention", "hidden", "prediction", "label")
+LAYERWISE_TERMS = ("embedding", "attention", "hidden")
+# The key of `x` that carries precomputed teacher logits (see the class docstring).
+TEACHER_LOGITS = "teacher_logits"
 
 
 def _stage_defaults(stage):
     intermediate = stage in ("general", "intermediate")
-    return {
-        "embedding": intermediate,
-        "attention": intermediate,
-        "hidden": intermediate,
-        "prediction": not intermediate,
-        "label": False,
-    }
+    return {**dict.fromkeys(LAYERWISE_TERMS, intermediate), "prediction": not intermediate,
+            "label": False}
 
 
 @keras.saving.register_keras_serializable(package="tinybert_keras")
@@ -43,6 +43,13 @@ class Distiller(keras.Model):
     paper's ablations; `prediction_loss=False, label_loss=True` is "w/o Pred" (cross-entropy on the
     gold labels), and a Distiller with only `label_loss=True` trains the student alone and never
     runs the teacher.
+
+    The frozen teacher's logits for an example never change, so the prediction stage can take
+    them precomputed, as `x["teacher_logits"]` (float, `[batch, num_classes]`): the student then
+    trains alone (batches without them, e.g. dev data, run the teacher). The recipe's phase 2
+    caches them so (`tinybert_keras.recipe.cached_teacher_logits`). `teacher_dtype="bfloat16"`
+    runs the teacher from a bfloat16 copy (`tinybert_keras.core.precision.with_dtype`); the
+    student, the projections and every loss stay float32.
 
     Every enabled term is a metric of its own (`attention_loss`, ...) in the progress bar and the
     `History`, next to `loss`, their sum. The step is correct under any `tf.distribute` strategy
@@ -74,6 +81,8 @@ class Distiller(keras.Model):
         formulation: `"paper"` or `"official"`; what the means run over (see
             `tinybert_keras.core.losses`). `"official"` also makes the regression prediction loss use the
             gold labels, as the authors' code does.
+        teacher_dtype: `None` runs the teacher as given; `"bfloat16"` or `"float16"` a copy
+            of it in that precision (on a CPU outside XLA, which would run it in float32).
         **kwargs: passed to `keras.Model` (e.g. `name`).
 
     Example:
@@ -108,18 +117,14 @@ class Distiller(keras.Model):
         shared_projection=False,
         average_attention_heads=False,
         formulation="paper",
+        teacher_dtype=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}; got {stage!r}.")
-        switches = {
-            "embedding": embedding_loss,
-            "attention": attention_loss,
-            "hidden": hidden_loss,
-            "prediction": prediction_loss,
-            "label": label_loss,
-        }
+        switches = dict(zip(LOSS_TERMS, (embedding_loss, attention_loss, hidden_loss,
+                                         prediction_loss, label_loss)))
         self.enabled = {
             term: default if switches[term] is None else bool(switches[term])
             for term, default in _stage_defaults(stage).items()
@@ -139,11 +144,16 @@ class Distiller(keras.Model):
             "shared_projection": shared_projection,
             "average_attention_heads": average_attention_heads,
             "formulation": formulation,
+            "teacher_dtype": teacher_dtype,
         }
+        if teacher_dtype is not None:
+            teacher = with_dtype(teacher, teacher_dtype)
         teacher.trainable = False
         self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
         self.student_view = LayerwiseBert(student, name="student_view")
-        self._validate_models(layer_map, average_attention_heads)
+        self.layer_map_indices = check_models(
+            self.teacher_view, self.student_view, self.enabled, layer_map, average_attention_heads
+        )
         self.regression = self.student_view.is_classifier and student.num_classes == 1
         self.hidden_state_loss = HiddenStateLoss(formulation)
         self.attention_score_loss = AttentionScoreLoss(formulation, average_attention_heads)
@@ -167,34 +177,13 @@ class Distiller(keras.Model):
     @property
     def needs_teacher(self):
         """Whether a switched-on loss compares with the teacher (else it never runs)."""
-        return any(self.enabled[term] for term in ("embedding", "attention", "hidden", "prediction"))
+        return any(self.enabled[term] for term in (*LAYERWISE_TERMS, "prediction"))
 
-    def _validate_models(self, layer_map, average_attention_heads):
-        teacher, student = self.teacher_view, self.student_view
-        self.layer_map_indices = pairing.check_pair(
-            pairing.shape_of(teacher.backbone), pairing.shape_of(student.backbone), layer_map,
-            self.enabled["attention"], average_attention_heads,
-        )
-        for term in ("prediction", "label"):
-            if not self.enabled[term]:
-                continue
-            roles = [("student", student)] + ([("teacher", teacher)] if term == "prediction" else [])
-            for role, view in roles:
-                if not view.is_classifier:
-                    raise ValueError(
-                        f"The {term} loss compares classifier logits, but the {role} is a bare "
-                        f"{type(view.model).__name__}. Wrap it in "
-                        "`keras_hub.models.BertTextClassifier(backbone, num_classes)`, or switch "
-                        f"the {term} loss off."
-                    )
-        if self.enabled["prediction"]:
-            classes_t, classes_s = teacher.model.num_classes, student.model.num_classes
-            if classes_t != classes_s:
-                raise ValueError(
-                    f"The teacher predicts {classes_t} classes and the student head {classes_s}. "
-                    f"Build the student classifier with num_classes={classes_t}, in the teacher's "
-                    "label order."
-                )
+    def _split_inputs(self, x):
+        """`(backbone inputs, precomputed teacher logits or None)` of a batch's `x`."""
+        if not isinstance(x, dict) or TEACHER_LOGITS not in x:
+            return x, None
+        return {key: value for key, value in x.items() if key != TEACHER_LOGITS}, x[TEACHER_LOGITS]
 
     def _build_projections(self, shared):
         """Dense maps from the student's width to the teacher's, built now so that their
@@ -203,9 +192,7 @@ class Distiller(keras.Model):
             return []
         count = 1 if shared else self.student_view.backbone.num_layers + 1
         names = ["shared_projection"] if shared else (
-            ["embedding_projection"]
-            + [f"hidden_projection_{i}" for i in range(1, count)]
-        )
+            ["embedding_projection"] + [f"hidden_projection_{i}" for i in range(1, count)])
         projections = []
         for name in names:
             projection = keras.layers.Dense(self.teacher_view.backbone.hidden_dim, name=name)
@@ -218,13 +205,14 @@ class Distiller(keras.Model):
 
     def call(self, inputs, training=None):
         """The student's output: classifier logits, or the backbone's output dict."""
-        return self.student(inputs, training=training)
+        return self.student(self._split_inputs(inputs)[0], training=training)
 
     def compute_losses(self, x, y=None, training=False):
         """Runs teacher and student once and returns each enabled loss term.
 
         Args:
-            x: the backbone input dict (`token_ids`, `segment_ids`, `padding_mask`).
+            x: the backbone input dict (`token_ids`, `segment_ids`, `padding_mask`), with
+                `teacher_logits` if they are precomputed.
             y: the gold labels; needed by `label_loss`, and by the regression prediction loss
                 under `formulation="official"`.
             training: whether the student runs in training mode (dropout).
@@ -233,7 +221,16 @@ class Distiller(keras.Model):
             `(losses, student_outputs)`: a dict from term name (`"attention"`, ...) to a scalar
             float32 loss, and the student's layerwise outputs.
         """
-        teacher = self.teacher_view(x, training=False) if self.needs_teacher else None
+        x, cached_logits = self._split_inputs(x)
+        return self._compare(x, y, self._teacher_pass(x, cached_logits), cached_logits, training)
+
+    def _teacher_pass(self, x, cached_logits):
+        runs_teacher = any(self.enabled[term] for term in LAYERWISE_TERMS) or (
+            self.enabled["prediction"] and cached_logits is None
+        )
+        return self.teacher_view(x, training=False) if runs_teacher else None
+
+    def _compare(self, x, y, teacher, cached_logits, training):
         student = self.student_view(x, training=training)
         mask = x["padding_mask"]
         g = self.layer_map_indices
@@ -260,24 +257,19 @@ class Distiller(keras.Model):
             )
         if self.enabled["prediction"]:
             official_regression = self.regression and self._config["formulation"] == "official"
-            target = y if official_regression else teacher["logits"]
+            if official_regression:
+                target = y
+            else:
+                target = teacher["logits"] if cached_logits is None else cached_logits
             if target is None:
                 raise ValueError("The official regression prediction loss needs gold labels.")
             losses["prediction"] = self.prediction_loss_fn.compute_loss(target, student["logits"])
         if self.enabled["label"]:
             if y is None:
-                raise ValueError(
-                    "label_loss needs labels: give fit (x, y) pairs, or switch label_loss off."
-                )
-            losses["label"] = self._label_loss(y, ops.cast(student["logits"], "float32"))
+                raise ValueError("label_loss needs labels: give fit (x, y) pairs, or switch "
+                                 "label_loss off.")
+            losses["label"] = label_loss(y, student["logits"], self.regression)
         return losses, student
-
-    def _label_loss(self, y, logits):
-        # Keras' loss objects scale themselves for the replicas; the functions do not, so the
-        # one replica scaling in `train_step` stays the only one.
-        if self.regression:
-            return ops.mean(ops.square(ops.reshape(logits, (-1,)) - ops.reshape(ops.cast(y, "float32"), (-1,))))
-        return ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
 
     def _step_outputs(self, x, y, total, losses, student):
         batch_size = ops.shape(x["padding_mask"])[0]
@@ -299,10 +291,27 @@ class Distiller(keras.Model):
             raise ValueError("Distiller does not use sample weights; give (x,) or (x, y).")
         return x, y
 
+    def make_train_function(self, force=False):
+        # XLA on a CPU converts bfloat16 and float16 dots to float32, which makes a low-precision
+        # teacher slower, not faster. There, the teacher runs in graph mode (oneDNN's bfloat16
+        # kernels) and only the student's update is XLA-compiled.
+        low_precision = self.teacher.dtype_policy.compute_dtype != "float32"
+        if self.jit_compile and low_precision and not tf.config.list_logical_devices("GPU"):
+            self.jit_compile = False
+            self._student_xla = tf.function(self._student_update, jit_compile=True)
+        return super().make_train_function(force)
+
     def train_step(self, data):
         x, y = self._unpack(data)
+        x, cached_logits = self._split_inputs(x)
+        teacher = self._teacher_pass(x, cached_logits)
+        update = getattr(self, "_student_xla", None) or self._student_update
+        total, losses, logits = update(x, y, teacher, cached_logits)
+        return self._step_outputs(x, y, total, losses, {"logits": logits})
+
+    def _student_update(self, x, y, teacher, cached_logits):
         with tf.GradientTape() as tape:
-            losses, student = self.compute_losses(x, y, training=True)
+            losses, student = self._compare(x, y, teacher, cached_logits, training=True)
             total = sum(losses.values())
             replicas = tf.distribute.get_strategy().num_replicas_in_sync
             # Gradients are summed over replicas, so each replica's mean loss is divided by
@@ -319,7 +328,7 @@ class Distiller(keras.Model):
         self.optimizer.apply_gradients(
             [(gradient, weight) for gradient, weight in zip(gradients, weights) if gradient is not None]
         )
-        return self._step_outputs(x, y, total, losses, student)
+        return total, losses, student.get("logits")
 
     def test_step(self, data):
         x, y = self._unpack(data)

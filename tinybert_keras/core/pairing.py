@@ -1,8 +1,9 @@
 """What a teacher and a student must share to be distilled, checked from their shapes alone.
 
-The `Distiller` checks its two models with `check_pair`, and the stages of `tinybert_keras.recipe`
-check the same from the models' configs before they build anything, so a wrong layer map or
-head count is reported before a stage writes its folder or scores its teacher.
+The `Distiller` checks its two models with `check_models` (the shapes by `check_pair`, plus the
+classifier heads its switched-on losses need), and the stages of `tinybert_keras.recipe` check the
+shapes from the models' configs before they build anything, so a wrong layer map or head count is
+reported before a stage writes its folder or scores its teacher.
 """
 
 from tinybert_keras.core import layer_maps
@@ -100,3 +101,60 @@ def check_length(shape, sequence_length, name="the model"):
             f"sequence_length is {sequence_length} but {name} has only {positions} positions "
             f"(max_sequence_length): set sequence_length to at most {positions}."
         )
+
+
+def check_models(teacher, student, enabled, layer_map="uniform", average_attention_heads=False):
+    """Checks two built models against the switched-on losses, and returns the layer map.
+
+    Both must pass `check_pair`; the prediction and label losses need classifiers, with equal
+    class counts for the prediction loss.
+
+    Args:
+        teacher: the teacher's `LayerwiseBert`.
+        student: the student's `LayerwiseBert`.
+        enabled: a dict from loss term (`"attention"`, `"prediction"`, `"label"`, ...) to whether
+            it is on.
+        layer_map: `"uniform"`, `"top"`, `"bottom"` or a list of teacher layers.
+        average_attention_heads: whether attention maps are compared head-averaged.
+
+    Returns:
+        The layer map, as `check_pair` returns it.
+
+    Raises:
+        ValueError: saying what does not fit and what to change.
+
+    Example:
+    ```python
+    import keras_hub
+    from tinybert_keras.core.layerwise import LayerwiseBert
+    def bert(layers, width):
+        return LayerwiseBert(keras_hub.models.BertBackbone(
+            vocabulary_size=100, num_layers=layers, num_heads=2, hidden_dim=width,
+            intermediate_dim=2 * width))
+    check_models(bert(4, 16), bert(2, 8), {"attention": True, "prediction": False,
+                                           "label": False})  # (0, 2, 4)
+    ```
+    """
+    indices = check_pair(shape_of(teacher.backbone), shape_of(student.backbone), layer_map,
+                         enabled["attention"], average_attention_heads)
+    for term in ("prediction", "label"):
+        if not enabled[term]:
+            continue
+        roles = [("student", student)] + ([("teacher", teacher)] if term == "prediction" else [])
+        for role, view in roles:
+            if not view.is_classifier:
+                raise ValueError(
+                    f"The {term} loss compares classifier logits, but the {role} is a bare "
+                    f"{type(view.model).__name__}. Wrap it in "
+                    "`keras_hub.models.BertTextClassifier(backbone, num_classes)`, or switch "
+                    f"the {term} loss off."
+                )
+    if enabled["prediction"]:
+        classes_t, classes_s = teacher.model.num_classes, student.model.num_classes
+        if classes_t != classes_s:
+            raise ValueError(
+                f"The teacher predicts {classes_t} classes and the student head {classes_s}. "
+                f"Build the student classifier with num_classes={classes_t}, in the teacher's "
+                "label order."
+            )
+    return indices

@@ -35,7 +35,7 @@ def make_preprocessor(tokenizer, sequence_length):
 
 
 def make_dataset(examples, preprocessor, batch_size=32, *, sequence_length=None, shuffle=False,
-                 seed=None, drop_remainder=False):
+                 seed=None, drop_remainder=False, extra_inputs=None):
     """A batched `tf.data.Dataset` of `(x, y)` with `x` the keras-hub input dict.
 
     `x` is `{"token_ids", "segment_ids", "padding_mask"}`; sentence pairs get segment ids 0 and
@@ -50,6 +50,8 @@ def make_dataset(examples, preprocessor, batch_size=32, *, sequence_length=None,
         shuffle: shuffle the whole split each epoch.
         seed: the shuffle seed.
         drop_remainder: drop a last, smaller batch.
+        extra_inputs: a dict of arrays with one row per example (e.g. `{"teacher_logits": ...}`),
+            added to `x` under their keys; they are shuffled and batched with their examples.
 
     Returns:
         A `tf.data.Dataset` of `(x, labels)`, labels `int32` class ids or `float32` scores.
@@ -74,14 +76,26 @@ def make_dataset(examples, preprocessor, batch_size=32, *, sequence_length=None,
         )
     else:
         features = tf.constant(list(examples.texts))
-    dataset = tf.data.Dataset.from_tensor_slices((features, examples.labels))
+    extra_inputs = dict(extra_inputs or {})
+    for name, rows in extra_inputs.items():
+        if len(rows) != len(examples):
+            raise DataError(
+                f"extra input {name!r} has {len(rows)} rows for {len(examples)} examples; give "
+                "one row per example, in the examples' order.", name,
+            )
+    # The extra inputs ride along in the same elements, so the seeded shuffle draws the same
+    # order with or without them.
+    dataset = tf.data.Dataset.from_tensor_slices((features, examples.labels, extra_inputs))
     if shuffle:
         dataset = dataset.shuffle(len(examples), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
-    # A pair must be passed as `x=(a, b)`: a bare tuple argument would be read as `(x, y)`.
-    dataset = dataset.map(
-        lambda x, y: preprocessor(x=x, y=y), num_parallel_calls=tf.data.AUTOTUNE
-    )
+
+    def preprocess(x, y, extra):
+        # A pair must be passed as `x=(a, b)`: a bare tuple argument would be read as `(x, y)`.
+        x, y = preprocessor(x=x, y=y)
+        return {**x, **extra}, y
+
+    dataset = dataset.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -7,9 +7,13 @@
 - `distribution`: the `tf.distribute` strategy (several GPUs, a TPU, several machines) and which
   worker writes;
 - `presets`: what the stages write and read back, and what names a model;
+- `checkpoints`, `weight_files`: huawei-noah's released TinyBERTs as published, and a safe reader
+  of their `pytorch_model.bin`;
 - `inputs`: a stage's data, teacher and student, resolved once at its entry;
 - `evaluation`: metrics, size, latency, the comparison table;
-- `finetune`, `general`, `augment`, `task`: the stages; `run`: `run_recipe`.
+- `finetune`, `general`, `augment`, `task`: the stages; `teacher_logits`: phase 2's cached
+  teacher logits; `run`: `run_recipe`;
+- `export`: a classifier preset as ONNX and LiteRT files, float32 and int8.
 
 Each stage takes its settings group from `tinybert_keras.config` (or the same settings as
 keyword arguments) and writes one folder whose result is an ordinary keras-hub preset.
@@ -18,6 +22,7 @@ keyword arguments) and writes one folder whose result is an ordinary keras-hub p
 from tinybert_keras.recipe.augment import augment_task
 from tinybert_keras.recipe.distribution import default_strategy
 from tinybert_keras.recipe.evaluation import evaluate_presets
+from tinybert_keras.recipe.export import export_classifier
 from tinybert_keras.recipe.finetune import finetune
 from tinybert_keras.recipe.general import general_distill
 from tinybert_keras.recipe.general import prepare_corpus
@@ -29,5 +34,6 @@ from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import open_run
 from tinybert_keras.recipe.task import check_teacher
 from tinybert_keras.recipe.task import task_distill
+from tinybert_keras.recipe.teacher_logits import cached_teacher_logits
 from tinybert_keras.recipe.training import fit_resumable
 from tinybert_keras.recipe.training import read_history

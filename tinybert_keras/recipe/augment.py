@@ -34,8 +34,11 @@ def augment_task(data, output_dir, settings=None, *, verbose=True, **overrides):
 
     Example:
     ```python
-    summary = augment_task("rotten_tomatoes", "runs/augmented", masked_lm="none")
-    task_distill(teacher, student, "rotten_tomatoes", "runs/task",
+    from tinybert_keras.recipe import task_distill
+
+    summary = augment_task("sst2", "runs/augmented", masked_lm="none",
+                           word_vectors="glove.6B.300d.txt")
+    task_distill("runs/teacher/preset", "runs/general/preset", "sst2", "runs/task_augmented",
                  augmented_train=summary["path"])
     ```
     """

@@ -294,8 +294,10 @@ def worker_folder(output_dir, strategy):
 
     Example:
     ```python
+    from tinybert_keras.recipe import fit_resumable
+
     with worker_folder("runs/general", strategy) as folder:
-        fit_resumable(distiller, corpus, 1000, folder, 200)
+        fit_resumable(model, train_dataset, 1000, folder, 250)
     ```
     """
     output_dir = pathlib.Path(output_dir)

@@ -109,7 +109,7 @@ def size_on_disk(path):
 
     Example:
     ```python
-    size_on_disk("tinybert_run/task_distill/preset")
+    size_on_disk("tinybert_run/task/preset")
     ```
     """
     path = pathlib.Path(path)

@@ -125,7 +125,7 @@ def _train(model, data, output_dir, settings, training, tokenizer, strategy, ver
         )
     training_lib.fit_resumable(
         classifier, train, steps, output_dir, settings.steps_per_checkpoint or per_epoch,
-        verbose=verbose,
+        verbose=verbose, name="fine-tuning",
     )
     dev = data_lib.make_dataset(
         data["dev"], tokenizer, training.batch_size, sequence_length=task.sequence_length

@@ -13,6 +13,7 @@ from tinybert_keras.config import split_overrides
 from tinybert_keras.core import compat
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.data import integrity
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import inputs
@@ -35,14 +36,15 @@ def distiller_options(settings, layerwise_losses=True):
 
     Returns:
         A dict of keyword arguments for `Distiller`: layer map, formulation, projection sharing,
-        head averaging and, if asked, the three layerwise loss switches.
+        head averaging, the teacher's precision and, if asked, the three layerwise loss switches.
 
     Example:
     ```python
     Distiller(teacher, student, stage="general", **distiller_options(GeneralSettings()))
     ```
     """
-    names = ["layer_map", "formulation", "shared_projection", "average_attention_heads"]
+    names = ["layer_map", "formulation", "shared_projection", "average_attention_heads",
+             "teacher_dtype"]
     if layerwise_losses:
         names += ["embedding_loss", "attention_loss", "hidden_loss"]
     return {name: getattr(settings, name) for name in names}
@@ -128,12 +130,14 @@ def _train(teacher, student, output_dir, settings, training, strategy, verbose):
         distiller.compile(
             optimizer=training_lib.adamw(settings.learning_rate), jit_compile=training.jit_compile
         )
+        checkpoints.start_projections(distiller, inputs.student_projections(student, settings))
     if distribution.is_multi_worker(strategy):
         compat.fit_across_workers(distiller)
     interval = settings.steps_per_checkpoint or DEFAULT_STEPS_PER_CHECKPOINT
     with distribution.worker_folder(output_dir, strategy) as folder:
         training_lib.fit_resumable(
-            distiller, corpus, steps, folder, min(interval, steps), verbose=verbose
+            distiller, corpus, steps, folder, min(interval, steps), verbose=verbose,
+            name="general distillation",
         )
         with integrity.replacing(folder / PRESET) as partial:
             student_model.save_to_preset(str(partial))

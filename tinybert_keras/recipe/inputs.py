@@ -18,6 +18,7 @@ from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.core.students import STUDENT_CONFIGS
 from tinybert_keras.core.students import student_backbone
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe.runs import RecipeError
 
@@ -179,7 +180,7 @@ def describe_data(data):
 
     Example:
     ```python
-    describe_data(load_task("rotten_tomatoes"))["sizes"]  # {'train': 10201, ...}
+    describe_data(load_task("rotten_tomatoes"))["sizes"]["train"]  # 10201
     ```
     """
     return {**dataclasses.asdict(data.task), "sizes": data.sizes()}
@@ -282,6 +283,30 @@ def check_teacher_classifier(preset, task):
     except data_lib.DataError as error:
         raise RecipeError(f"The teacher does not fit task {task.name!r}: {error}") from error
     return label_names
+
+
+def student_projections(student, settings):
+    """The trained projections a student checkpoint carries, if the settings take them.
+
+    Args:
+        student: the stage's student argument (see `student_kind`).
+        settings: a `GeneralSettings` or `DistillSettings`; its `checkpoint_projections`
+            decides.
+
+    Returns:
+        A `tinybert_keras.recipe.checkpoints.Projections`, or `None` (a shape or model student,
+        a preset without projections, or the setting off). Hand it to
+        `checkpoints.start_projections` with the stage's `Distiller`.
+
+    Example:
+    ```python
+    student_projections("hf://huawei-noah/TinyBERT_General_4L_312D", DistillSettings()).name
+    # 'fit_dense'
+    ```
+    """
+    if not settings.checkpoint_projections or student_kind(student) != "preset":
+        return None
+    return checkpoints.read_projections(student)
 
 
 def load_teacher(preset, task):

@@ -15,6 +15,7 @@ import keras_hub
 from tinybert_keras import data as data_lib
 from tinybert_keras.core import compat
 from tinybert_keras.data import registry
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe.runs import RecipeError
 
 TASK_FILE = "tinybert_task.json"
@@ -65,7 +66,7 @@ def read_task(preset):
     read_task("runs/teacher/preset")["label_names"]  # ['negative', 'positive']
     ```
     """
-    preset = registry.resolve_preset(preset)
+    preset = checkpoints.resolve(preset)
     for name in (TASK_FILE, LEGACY_LABELS_FILE):
         path = compat.preset_file(preset, name)
         if path is not None:
@@ -74,13 +75,14 @@ def read_task(preset):
 
 
 def load(cls, preset, **kwargs):
-    """`cls.from_preset` for any preset argument, the offline names of the registry included.
+    """`cls.from_preset` for any preset argument: offline names and released TinyBERTs too.
 
     Args:
         cls: a keras-hub class with `from_preset` (`keras_hub.tokenizers.Tokenizer`,
             `keras_hub.models.Backbone`, ...).
-        preset: a preset name, folder or handle, or a name in
-            `tinybert_keras.data.registry.OFFLINE_PRESETS`.
+        preset: a preset name, folder or handle, a name in
+            `tinybert_keras.data.registry.OFFLINE_PRESETS`, or a released TinyBERT checkpoint
+            (`tinybert_keras.recipe.checkpoints.resolve`).
         **kwargs: passed to `from_preset`.
 
     Returns:
@@ -95,7 +97,7 @@ def load(cls, preset, **kwargs):
     tokenizer = load(keras_hub.tokenizers.Tokenizer, "all_minilm_l6_v2")
     ```
     """
-    resolved = registry.resolve_preset(preset)
+    resolved = checkpoints.resolve(preset)
     try:
         return cls.from_preset(resolved, **kwargs)
     except OSError as error:
@@ -169,5 +171,5 @@ def preset_json(preset, name):
     preset_json("runs/teacher/preset", "task.json")["config"]["num_classes"]  # 2
     ```
     """
-    path = compat.preset_file(registry.resolve_preset(preset), name)
+    path = compat.preset_file(checkpoints.resolve(preset), name)
     return None if path is None else json.loads(pathlib.Path(path).read_text("utf-8"))

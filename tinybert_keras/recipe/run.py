@@ -33,7 +33,8 @@ def teacher_folder(config, data):
 
     Example:
     ```python
-    teacher_folder(RecipeConfig.named("demo"), data)  # ~/.cache/tinybert_keras/teachers/...
+    folder = teacher_folder(RecipeConfig.named("demo"), data)
+    folder.parent == registry.cache_dir() / "teachers"  # True
     ```
     """
     if not config.share_teacher:

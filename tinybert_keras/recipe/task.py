@@ -10,9 +10,11 @@ import keras_hub
 from tinybert_keras import data as data_lib
 from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import TrainingSettings
+from tinybert_keras.core.distiller import TEACHER_LOGITS
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.schedules import WarmupLinearDecay
 from tinybert_keras.data import integrity
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
@@ -26,9 +28,12 @@ from tinybert_keras.recipe.runs import PRESET
 from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import finish_run
 from tinybert_keras.recipe.runs import open_run
+from tinybert_keras.recipe.teacher_logits import cached_teacher_logits
 
 STUDENT_WEIGHTS = "student.weights.h5"
 STUDENT_SEEDS = "student.seed_states.npy"
+PHASE_NAMES = {"intermediate": "phase 1 (intermediate layers)",
+               "prediction": "phase 2 (predictions)"}
 
 
 def check_teacher(teacher, dataset, task, labels, margin=0.05):
@@ -108,6 +113,8 @@ class PhaseInputs:
         training: the `TrainingSettings`.
         strategy: the `tf.distribute.Strategy`.
         verbose: the Keras progress-bar setting.
+        projections: the trained projections phase 1 starts from
+            (`tinybert_keras.recipe.inputs.student_projections`), or `None`.
 
     Example:
     ```python
@@ -125,12 +132,14 @@ class PhaseInputs:
     training: TrainingSettings
     strategy: object
     verbose: object = "auto"
+    projections: object = None
 
-    def batches(self, examples, shuffle=False):
+    def batches(self, examples, shuffle=False, extra_inputs=None):
         """The batched `tf.data.Dataset` of some `Examples`, packed to the task's length."""
         return data_lib.make_dataset(
             examples, self.tokenizer, self.training.batch_size,
             sequence_length=self.task.sequence_length, shuffle=shuffle, seed=self.training.seed,
+            extra_inputs=extra_inputs,
         )
 
     def steps(self, examples, epochs, fixed=None):
@@ -141,15 +150,23 @@ class PhaseInputs:
 
 
 def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, callbacks=(),
-               **switches):
-    """Trains one phase's `Distiller` for `steps` steps, resumably, in `phase_dir`."""
+               cache_logits=False, **switches):
+    """Trains one phase's `Distiller` for `steps` steps, resumably, in `phase_dir`.
+
+    With `cache_logits`, the Distiller's teacher (in its precision) first computes its logits for
+    `train`, which then ride along in the batches so that the teacher does not run again."""
     with inputs.strategy.scope():
         distiller = Distiller(inputs.teacher, inputs.student, stage=stage, **switches)
         distiller.compile(optimizer=training_lib.adamw(learning_rate(steps)),
                           jit_compile=inputs.training.jit_compile)
+        checkpoints.start_projections(distiller, inputs.projections)
+    extra_inputs = None
+    if cache_logits:
+        logits = cached_teacher_logits(distiller.teacher, train, inputs.batches(train), phase_dir)
+        extra_inputs = {TEACHER_LOGITS: logits}
     training_lib.fit_resumable(
-        distiller, inputs.batches(train, shuffle=True), steps, phase_dir, interval,
-        callbacks=callbacks, verbose=inputs.verbose,
+        distiller, inputs.batches(train, shuffle=True, extra_inputs=extra_inputs), steps,
+        phase_dir, interval, callbacks=callbacks, verbose=inputs.verbose, name=PHASE_NAMES[stage],
     )
 
 
@@ -194,7 +211,10 @@ def prediction_phase(inputs, train, dev, phase_dir):
 
     Soft cross-entropy at the settings' temperature (or cross-entropy on the gold labels with
     `label_loss`), linear warm-up then decay, the student scored on dev after every interval;
-    the student ends with its best dev weights.
+    the student ends with its best dev weights. With `cache_teacher_logits`, the teacher's logits
+    are computed once per training example and kept in `phase_dir`
+    (`tinybert_keras.recipe.cached_teacher_logits`); the student then trains alone, to the same
+    weights up to float rounding.
 
     Args:
         inputs: the `PhaseInputs`.
@@ -224,7 +244,9 @@ def prediction_phase(inputs, train, dev, phase_dir):
             steps, interval = inputs.steps(train, settings.prediction_epochs)
             _fit_phase(
                 inputs, "prediction", train, phase_dir, steps, interval, schedule,
-                callbacks=[keep], temperature=settings.temperature,
+                callbacks=[keep],
+                cache_logits=settings.cache_teacher_logits and settings.prediction_loss,
+                temperature=settings.temperature,
                 prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
                 **distiller_options(settings, layerwise_losses=False),
             )
@@ -290,6 +312,7 @@ def _distill(phase, teacher, student, data, output_dir):
     with strategy.scope():
         phase.teacher, _ = inputs.load_teacher(teacher, task)
     data_lib.check_same_vocabulary(phase.tokenizer, phase.teacher, names=("tokenizer", "teacher"))
+    phase.projections = inputs.student_projections(student, settings)
     dev = phase.batches(data["dev"])
     teacher_dev = check_teacher(
         phase.teacher, dev, task, data["dev"].labels, settings.min_teacher_margin

@@ -1,9 +1,9 @@
 """Resumable training: `model.fit` in checkpoint intervals that survives being killed.
 
-Training runs in intervals of `steps_per_checkpoint` steps over a repeated dataset (Keras calls
-them epochs). After an interruption the same call restores the last interval's weights,
-optimizer and dropout states, skips the batches already seen, and ends with the weights an
-uninterrupted run ends with.
+Training runs in intervals of `steps_per_checkpoint` steps over a repeated dataset (Keras' epochs;
+the progress bars say "Interval i/N"). After an interruption the same call restores the last
+interval's weights, optimizer and dropout states, skips the batches already seen, and ends with
+the weights an uninterrupted run ends with.
 """
 
 import csv
@@ -71,8 +71,47 @@ class StopOnNonFiniteLoss(keras.callbacks.Callback):
         )
 
 
+class IntervalProgress(keras.callbacks.Callback):
+    """Keras' progress bar, with its epochs called what they are here: checkpoint intervals.
+
+    `fit_resumable` passes `verbose=0` to `fit` and this callback instead, so that each interval
+    starts with "Interval i/N" where Keras would print "Epoch i/N" (and a fractional number of
+    epochs would show as odd-length "epochs").
+
+    Args:
+        verbose: the Keras progress-bar setting: `"auto"` or 1 (a bar per interval), 2 (one
+            line per interval) or 0 (silent).
+
+    Example:
+    ```python
+    model.fit(dataset, epochs=4, steps_per_epoch=96, verbose=0,
+              callbacks=[IntervalProgress("auto")])
+    ```
+    """
+
+    def __init__(self, verbose="auto"):
+        super().__init__()
+        self.verbose = 1 if verbose == "auto" else verbose
+        self.progbar = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose:
+            print(f"Interval {epoch + 1}/{self.params['epochs']}")
+        self.progbar = keras.utils.Progbar(
+            self.params["steps"], verbose=self.verbose, stateless_metrics=(), unit_name="step"
+        )
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.verbose == 1:
+            self.progbar.update(batch + 1, list((logs or {}).items()))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose:
+            self.progbar.update(self.params["steps"], list((logs or {}).items()), finalize=True)
+
+
 def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callbacks=(),
-                  verbose="auto"):
+                  verbose="auto", name="training"):
     """`model.fit` for `steps` steps that survives being killed and rerun.
 
     The dataset repeats; training runs in `ceil(steps / steps_per_checkpoint)` equal intervals
@@ -81,7 +120,9 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     it restores them, `history.csv` is cut back to the rows of the restored intervals, and the
     batches already consumed are skipped, so the run continues on the same data order and ends
     where an uninterrupted run ends. Losses are appended to `history.csv`. Training stops with
-    a `RecipeError` at the first non-finite loss (`StopOnNonFiniteLoss`).
+    a `RecipeError` at the first non-finite loss (`StopOnNonFiniteLoss`). One line first says
+    what the progress bars count (`interval_plan`), and each interval's bar is headed
+    "Interval i/N" (`IntervalProgress`).
 
     Args:
         model: a compiled, built Keras model.
@@ -90,7 +131,8 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
         output_dir: the stage folder (holds `backup/` and `history.csv`).
         steps_per_checkpoint: steps between backups.
         callbacks: more Keras callbacks; they run before the backup at each interval's end.
-        verbose: the Keras progress-bar setting.
+        verbose: the Keras progress-bar setting; 0 also leaves out the plan line.
+        name: what is trained, to begin the plan line (`"phase 1 (intermediate layers)"`).
 
     Returns:
         The Keras `History` of this call.
@@ -114,6 +156,8 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     if history.is_file() and (state is None or state["history_bytes"] is not None):
         with open(history, "r+b") as file:
             file.truncate(0 if state is None else state["history_bytes"])
+    if verbose:
+        print(interval_plan(name, steps, intervals, interval_steps, done))
     dataset = dataset.repeat().skip(done * interval_steps)
     return model.fit(
         dataset,
@@ -125,10 +169,40 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
             *callbacks,
             keras.callbacks.CSVLogger(str(history), append=True),
             ResumableBackup(backup_dir, history),
+            IntervalProgress(verbose),
         ],
-        verbose=verbose,
+        verbose=0,
         shuffle=False,
     )
+
+
+def interval_plan(name, steps, intervals, interval_steps, done=0):
+    """The line that names the unit of a stage's progress bars, printed before it trains.
+
+    Args:
+        name: what is trained.
+        steps: the steps asked for.
+        intervals: the number of checkpoint intervals.
+        interval_steps: the steps of each.
+        done: the intervals a previous run finished.
+
+    Returns:
+        A string.
+
+    Example:
+    ```python
+    line = interval_plan("phase 1", 383, 4, 96)
+    line.startswith("phase 1: 384 steps in 4 intervals of 96 steps (checkpoint after each")  # True
+    ```
+    """
+    total = intervals * interval_steps
+    notes = ["checkpoint after each"]
+    if total != steps:
+        notes.append(f"{steps} rounded up to equal intervals")
+    if done:
+        notes.append(f"resuming after interval {done}")
+    return (f"{name}: {total} steps in {intervals} interval{'s' * (intervals > 1)} of "
+            f"{interval_steps} steps ({'; '.join(notes)})")
 
 
 def read_history(output_dir):
