@@ -152,7 +152,7 @@ def differences(path, expected):
 
     Example:
     ```python
-    differences("runs/teacher/preset", summary["files"]["preset"])  # []
+    differences("runs/teacher/preset", summary["result_records"]["preset"])  # []
     ```
     """
     path = pathlib.Path(path)

@@ -27,6 +27,7 @@ import tempfile
 
 import tensorflow as tf
 
+from tinybert_keras.recipe.runs import RECORDS_KEY
 from tinybert_keras.recipe.runs import SUMMARY_FILE
 from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import open_run
@@ -271,7 +272,7 @@ def open_stage(output_dir, settings, strategy):
         yield None
         return
     summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    summary.pop("files", None)  # the chief checks the results against their records
+    summary.pop(RECORDS_KEY, None)  # the chief checks the results against their records
     yield summary
 
 

@@ -34,6 +34,9 @@ except ImportError:  # Windows: folders are not locked there.
 RUN_FILE = "run.json"
 LOCK_FILE = "run.lock"
 SUMMARY_FILE = "summary.json"
+# The key of `summary.json` that holds the results' records (`finish_run`), apart from the
+# summary's own keys.
+RECORDS_KEY = "result_records"
 PRESET = "preset"
 
 
@@ -109,7 +112,7 @@ def _finished(output_dir):
     if not summary_file.is_file():
         return None
     summary = _read_json(summary_file, f"delete {output_dir} and run the stage again.")
-    files = summary.pop("files", {})
+    files = summary.pop(RECORDS_KEY, {})
     problems = [problem for name, expected in files.items()
                 for problem in integrity.differences(output_dir / name, expected)]
     if problems:
@@ -201,6 +204,6 @@ def finish_run(output_dir, summary, results=()):
     output_dir = pathlib.Path(output_dir)
     files = {name: integrity.record(output_dir / name) for name in results}
     integrity.write_text(output_dir / SUMMARY_FILE,
-                         json.dumps({**summary, "files": files}, indent=2) + "\n")
+                         json.dumps({**summary, RECORDS_KEY: files}, indent=2) + "\n")
     shutil.rmtree(output_dir / "backup", ignore_errors=True)
     return summary
