@@ -17,8 +17,9 @@ and variables of the surrounding code (`teacher`, `data`, `dev_dataset`). Here:
   `RecipeConfig.named("ablation")` one with a short task budget and GloVe-only augmentation.
 - Keras compiles without XLA (stages default to `jit_compile=True`, 30-40 s per compile on CPU).
 - The workspace holds the files the examples read, and a finished teacher, general student, task
-  distillation, `demo_quick` run, prepared corpus and two-variant ablation study (on 32 TREC
-  questions), as the stages write them; `results.csv` is a made-up study of every variant.
+  distillation, its int8 ONNX export, `demo_quick` run, prepared corpus and two-variant ablation
+  study (on 32 TREC questions), as the stages write them; `results.csv` is a made-up study of
+  every variant.
 """
 
 import argparse
@@ -179,6 +180,8 @@ def build_workspace(workspace):
                         **FAST)
     shutil.copytree(workspace / "runs" / "task" / "preset",
                     workspace / "tinybert_run" / "task" / "preset")
+    recipe.export_classifier("runs/task/preset", "runs/export", formats=["onnx"],
+                             precisions=["int8"])
     recipe.run_recipe(tiny_recipe(), verbose=0)
     recipe.prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
                           num_files=64)

@@ -41,6 +41,8 @@ FRESH = {
     "tinybert_keras.recipe.general.prepare_corpus": ["runs/general", "wiki_prepared"],
     "tinybert_keras.recipe.distribution.open_stage": ["runs/general"],
     "tinybert_keras.recipe.distribution.worker_folder": ["runs/general"],
+    "tinybert_keras.recipe.export.export_classifier": ["runs/export"],
+    "tinybert_keras.cli.commands.export": ["runs/export"],
 }
 
 

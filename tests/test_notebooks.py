@@ -32,7 +32,7 @@ def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
     assert "| teacher |" in outputs and "| student |" in outputs
     task_dir = tmp_path / "tinybert_quickstart_small" / "task"
     summary = json.loads((task_dir / "summary.json").read_text())
-    metric = presets.read_task(summary["preset"])["metrics"][0]
+    metric = presets.read_task(tmp_path / summary["preset"])["metrics"][0]
     dev = read_history(task_dir / "prediction")[f"val_{metric}"]
     assert len(dev) >= 2
     assert summary["best_interval"] == dev.index(max(dev)) + 1

@@ -151,8 +151,8 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     Example:
     ```python
     augment_file("glue_data/MRPC/train.tsv", "mrpc_aug.tsv", task="mrpc", masked_lm="none")
-    augment_file("reviews.csv", "reviews_aug.tsv", text_columns=["review"],
-                 label_column="sentiment", masked_lm="none", num_augmentations=4)
+    augment_file("reviews/train.csv", "reviews_aug.tsv", text_columns=["review"],
+                 label_column="stars", masked_lm="none", num_augmentations=4)
     ```
     """
     (settings,) = split_overrides(overrides, settings or AugmentFileSettings())

@@ -293,6 +293,7 @@ def augment(args):
     Example:
     ```python
     augment(build_parser().parse_args(["augment", "train.tsv", "more_aug.tsv",
+                                       "--text-column", "sentence", "--label-column", "label",
                                        "--masked-lm", "none", "--num-augmentations", "2"]))  # 0
     ```
     """
@@ -305,9 +306,22 @@ def augment(args):
 
 
 def export(args):
-    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files."""
+    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files.
+
+    Args:
+        args: the preset, the output folder and any setting of `ExportSettings` as a flag.
+
+    Returns:
+        0 once the files and the preprocessor are written.
+
+    Example:
+    ```python
+    export(build_parser().parse_args(["export", "runs/task/preset", "runs/export",
+                                      "--formats", "onnx", "--precisions", "float32"]))  # 0
+    ```
+    """
     settings = merged(ExportSettings(), given(args, ExportSettings, prefix="export."))
-    from tinybert_keras import recipe
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
 
     _print_json(recipe.export_classifier(args.preset, args.output_dir, settings))
     return 0

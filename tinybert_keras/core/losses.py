@@ -235,7 +235,8 @@ def label_loss(labels, logits, regression=False):
     Example:
     ```python
     import numpy as np
-    float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # log 2, about 0.693
+    # Two equal logits: the cross-entropy is log 2.
+float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # 0.693147
     ```
     """
     logits = ops.cast(logits, "float32")

@@ -159,7 +159,7 @@ def prepare_corpus(output_dir, settings=None, **overrides):
     Example:
     ```python
     prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
-                   num_files=64, shard="0/8")
+                   num_files=64)
     general_distill("bert_base_en_uncased", "tinybert_4", "runs/general",
                     corpus=["wiki_prepared"])
     ```

@@ -139,6 +139,7 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     ```
     """
     output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
     backup_dir = output_dir / "backup"
     intervals = max(1, math.ceil(steps / steps_per_checkpoint))
     interval_steps = math.ceil(steps / intervals)
