@@ -47,17 +47,25 @@ SMALL_TEACHER = {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536, "
 SMALL_STUDENT = {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768, "num_heads": 12}
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="MiniLM-sized teacher (6x384), 3x192 student, batch 16, seq 64.")
-    parser.add_argument("--batch-size", type=int, help="Default 32 (16 with --small).")
+def benchmark_parser(description, small, rounds):
+    """The options the timing benchmarks share: `--small`, `--sequence-length`, `--rounds`,
+    `--official`; `rounds` is the default number of timed rounds, then with `--small`."""
+    parser = argparse.ArgumentParser(description=description.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help=small)
     parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
-    parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
-    parser.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=True,
-                        help="XLA-compile the training steps (default: yes, as the recipe).")
+    parser.add_argument("--rounds", type=int,
+                        help=f"Timed rounds; default {rounds[0]} ({rounds[1]} with --small).")
     parser.add_argument("--official", type=pathlib.Path,
                         help="Saved output of official_speed.py: also print ratios to its times.")
+    return parser
+
+
+def parse_args():
+    parser = benchmark_parser(
+        __doc__, "MiniLM-sized teacher (6x384), 3x192 student, batch 16, seq 64.", (5, 3))
+    parser.add_argument("--batch-size", type=int, help="Default 32 (16 with --small).")
+    parser.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=True,
+                        help="XLA-compile the training steps (default: yes, as the recipe).")
     return parser.parse_args()
 
 

@@ -17,7 +17,6 @@ With `--official FILE` (the saved output of `official_speed.py`, run right befor
 one): `<model>_<form>_b32_vs_official=<ours / the authors' inference time>`.
 """
 
-import argparse
 import os
 import pathlib
 import tempfile
@@ -33,6 +32,7 @@ import tensorflow as tf  # noqa: E402
 from distill_step import BERT_BASE  # noqa: E402
 from distill_step import SMALL_STUDENT  # noqa: E402
 from distill_step import SMALL_TEACHER  # noqa: E402
+from distill_step import benchmark_parser  # noqa: E402
 from distill_step import median_seconds  # noqa: E402
 from distill_step import print_official_ratios  # noqa: E402
 
@@ -46,16 +46,11 @@ DEMO_STUDENT = "tinybert_demo/task/preset"
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="MiniLM-sized teacher, the demo's 3x192 student, sequence 64.")
-    parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
-    parser.add_argument("--rounds", type=int, help="Timed rounds; default 7 (3 with --small).")
+    parser = benchmark_parser(
+        __doc__, "MiniLM-sized teacher, the demo's 3x192 student, sequence 64.", (7, 3))
     parser.add_argument("--demo-student", default=DEMO_STUDENT,
                         help="A distilled Rotten Tomatoes classifier preset whose exports are "
                         "scored on dev (skipped if absent).")
-    parser.add_argument("--official", type=pathlib.Path,
-                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
 
 

@@ -20,7 +20,6 @@ The last line is `two_over_one=<two-worker step time / one-process step time>`.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,8 +40,7 @@ def parse_args():
     parser.add_argument("--small", action="store_true", help="Tiny models, batch 8, seq 32.")
     parser.add_argument("--steps", type=int, help="Timed steps per run; default 20 (8 small).")
     parser.add_argument("--rounds", type=int, help="Runs of each kind; default 2 (1 small).")
-    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--cluster", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -95,25 +93,17 @@ def worker(shapes, steps):
     print(json.dumps({"step_s": statistics.median(times.seconds[warm_up:])}))
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for item in sockets:
-        item.bind(("127.0.0.1", 0))
-    ports = [item.getsockname()[1] for item in sockets]
-    for item in sockets:
-        item.close()
-    return ports
-
-
 def run(workers, args):
     """Starts `workers` processes of this script; returns the chief's median step time."""
-    cluster = ",".join(f"127.0.0.1:{port}" for port in _free_ports(workers))
+    from tinybert_keras.recipe.distribution import local_cluster
+
     processes = []
-    for index in range(workers):
-        command = [sys.executable, __file__, "--worker", str(index), "--cluster", cluster]
+    for config in local_cluster(workers):
+        command = [sys.executable, __file__, "--worker"]
         command += ["--small"] if args.small else []
         command += ["--steps", str(args.steps)] if args.steps else []
-        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                                          env={**os.environ, "TF_CONFIG": config}))
     outputs = [process.communicate()[0] for process in processes]
     if any(process.returncode for process in processes):
         raise SystemExit(f"a worker failed: {[p.returncode for p in processes]}")
@@ -124,12 +114,7 @@ def main():
     args = parse_args()
     shapes = SMALL if args.small else DEFAULT
     steps = args.steps or (8 if args.small else 20)
-    if args.worker is not None:
-        hosts = args.cluster.split(",")
-        if len(hosts) > 1:
-            os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": hosts},
-                                                  "task": {"type": "worker",
-                                                           "index": args.worker}})
+    if args.worker:
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         worker(shapes, steps)
