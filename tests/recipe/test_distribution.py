@@ -143,10 +143,8 @@ try:
 except RecipeError as error:
     print(error)
 """
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
-    environment = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {
-        "type": "worker", "index": 0}}), "PYTHONPATH": str(pathlib.Path(recipe.__file__)
-                                                           .parents[2])}
+    environment = {**os.environ, "TF_CONFIG": distribution.local_cluster(2)[0],
+                   "PYTHONPATH": str(pathlib.Path(recipe.__file__).parents[2])}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=240, env=environment, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -164,6 +164,8 @@ class Distiller(keras.Model):
         self.term_trackers = {
             term: keras.metrics.Mean(name=f"{term}_loss") for term in LOSS_TERMS if self.enabled[term]
         }
+        # The student's update alone, XLA-compiled, when the teacher must run outside XLA.
+        self._student_xla = None
         self.built = True
 
     @property
@@ -175,11 +177,6 @@ class Distiller(keras.Model):
     def student(self):
         """The student model, as given: a keras-hub model that can be saved as a preset."""
         return self.student_view.model
-
-    @property
-    def needs_teacher(self):
-        """Whether a switched-on loss compares with the teacher (else it never runs)."""
-        return any(self.enabled[term] for term in (*LAYERWISE_TERMS, "prediction"))
 
     def _split_inputs(self, x):
         """`(backbone inputs, precomputed teacher logits or None)` of a batch's `x`."""
@@ -307,7 +304,7 @@ class Distiller(keras.Model):
         x, y = self._unpack(data)
         x, cached_logits = self._split_inputs(x)
         teacher = self._teacher_pass(x, cached_logits)
-        update = getattr(self, "_student_xla", None) or self._student_update
+        update = self._student_xla or self._student_update
         total, losses, logits = update(x, y, teacher, cached_logits)
         return self._step_outputs(x, y, total, losses, {"logits": logits})
 

@@ -236,7 +236,7 @@ def label_loss(labels, logits, regression=False):
     ```python
     import numpy as np
     # Two equal logits: the cross-entropy is log 2.
-float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # 0.693147
+    float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # 0.693147
     ```
     """
     logits = ops.cast(logits, "float32")

@@ -171,7 +171,7 @@ def load_glue(name, source="tfds", data_dir=None):
     ```python
     data = load_glue("sst2")                       # through tfds
     data = load_glue("mnli", source="glue_data")   # classic TSV folder
-        ```
+    ```
     """
     key, spec = _spec(name)
     if source == "tfds":
@@ -207,7 +207,7 @@ def load_glue_file(name, path):
     ```python
     data = load_glue_file("mrpc", "glue_data/MRPC/train.tsv")
     # The label's index in glue_task("mrpc").label_names: "equivalent".
-int(data["train"].labels[0])  # 1
+    int(data["train"].labels[0])  # 1
     ```
     """
     key, spec = _spec(name)
