@@ -11,7 +11,6 @@ from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import shard_range
-from tinybert_keras.config import split_overrides
 from tinybert_keras.data.custom import label_key
 from tinybert_keras.data.files import load_files
 from tinybert_keras.data.files import read_file_records
@@ -155,7 +154,7 @@ def augment_file(input_path, output_path, settings=None, **overrides):
                  label_column="stars", masked_lm="none", num_augmentations=4)
     ```
     """
-    (settings,) = split_overrides(overrides, settings or AugmentFileSettings())
+    settings = (settings or AugmentFileSettings()).replace(**overrides)
     columns, texts, labels = read_training_file(input_path, settings)
     shard = shard_range(settings.shard, len(texts))
     return augment_to_file(

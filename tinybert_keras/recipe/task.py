@@ -12,6 +12,7 @@ from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.core.distiller import TEACHER_LOGITS
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.core.precision import with_dtype
 from tinybert_keras.core.schedules import WarmupLinearDecay
 from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import distribution
@@ -294,7 +295,8 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         teacher_model, _ = inputs.load_teacher(teacher, task)
     phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
                         verbose, inputs.student_projections(student, settings))
-    dev = phase.batches(data["dev"])
+    # Cached: the teacher check and every checkpoint interval read it.
+    dev = phase.batches(data["dev"]).cache()
     teacher_dev = check_teacher(
         teacher_model, dev, task, data["dev"].labels, settings.min_teacher_margin
     )
@@ -307,6 +309,8 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
+        # Once for both phases (each phase's Distiller then finds it in that precision).
+        phase.teacher = with_dtype(teacher_model, settings.teacher_dtype)
     if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))
