@@ -157,6 +157,8 @@ class Distiller(keras.Model):
             layer_map, self.student_view.backbone.num_layers, self.teacher_view.backbone.num_layers
         )
         self.regression = self.student_view.is_classifier and student.num_classes == 1
+        # The official code's regression prediction loss targets the gold labels.
+        self._official_regression = self.regression and formulation == "official"
         self.hidden_state_loss = HiddenStateLoss(formulation)
         self.attention_score_loss = AttentionScoreLoss(formulation, average_attention_heads)
         self.prediction_loss_fn = PredictionLoss(temperature, formulation, self.regression)
@@ -255,8 +257,7 @@ class Distiller(keras.Model):
                 for m in range(1, len(g))
             )
         if self.enabled["prediction"]:
-            official_regression = self.regression and self._config["formulation"] == "official"
-            if official_regression:
+            if self._official_regression:
                 target = y
             else:
                 target = teacher["logits"] if cached_logits is None else cached_logits

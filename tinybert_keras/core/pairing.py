@@ -1,6 +1,32 @@
 """Whether a teacher and a student can be distilled with the losses switched on."""
 
 
+def check_heads(teacher_heads, student_heads, average_heads=False):
+    """Checks that the attention loss can compare a teacher's and a student's attention scores.
+
+    Args:
+        teacher_heads: the teacher's number of attention heads.
+        student_heads: the student's.
+        average_heads: whether the scores are compared head-averaged (any counts then fit).
+
+    Raises:
+        ValueError: for different head counts compared head by head, saying what to change.
+
+    Example:
+    ```python
+    check_heads(12, 12)
+    check_heads(16, 12, average_heads=True)
+    ```
+    """
+    if teacher_heads != student_heads and not average_heads:
+        raise ValueError(
+            f"The teacher has {teacher_heads} attention heads and the student {student_heads}, "
+            "so the attention loss cannot match them head by head. Give the student "
+            f"{teacher_heads} heads, pass `average_attention_heads=True` to compare head-averaged "
+            "score maps, or set `attention_loss=False`."
+        )
+
+
 def check_pair(teacher, student, enabled, average_attention_heads=False):
     """Checks, before anything runs, that a teacher and a student fit the switched-on losses.
 
@@ -37,13 +63,9 @@ def check_pair(teacher, student, enabled, average_attention_heads=False):
             "must read the same token ids. Build the student with the teacher's vocabulary, "
             "e.g. `student_backbone(config, teacher=teacher)`."
         )
-    heads_t, heads_s = teacher.backbone.num_heads, student.backbone.num_heads
-    if enabled["attention"] and heads_t != heads_s and not average_attention_heads:
-        raise ValueError(
-            f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
-            f"attention loss cannot match them head by head. Give the student {heads_t} "
-            "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
-        )
+    if enabled["attention"]:
+        check_heads(teacher.backbone.num_heads, student.backbone.num_heads,
+                    average_attention_heads)
     for term in ("prediction", "label"):
         if not enabled[term]:
             continue
