@@ -25,14 +25,16 @@ import subprocess
 import sys
 import time
 
+from shapes import SMALL_STUDENT
+from shapes import SMALL_TEACHER
+
 SMALL = {"teacher": {"num_layers": 2, "hidden_dim": 64, "intermediate_dim": 256, "num_heads": 4},
          "student": {"num_layers": 1, "hidden_dim": 32, "intermediate_dim": 128, "num_heads": 4},
          "batch_size": 8, "sequence_length": 32}
-DEFAULT = {"teacher": {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536,
-                       "num_heads": 12},
-           "student": {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768,
-                       "num_heads": 12},
-           "batch_size": 16, "sequence_length": 64}
+DEFAULT = {"teacher": SMALL_TEACHER, "student": SMALL_STUDENT, "batch_size": 16,
+           "sequence_length": 64}
+# The random models' vocabulary (the batch's token ids are 5 to 999).
+VOCABULARY_SIZE = 1000
 
 
 def parse_args():
@@ -48,8 +50,8 @@ def worker(shapes, steps):
     """One process of a run: trains `steps` steps after warm-up; prints its median step time."""
     import keras
     import keras_hub
-    import numpy as np
     import tensorflow as tf
+    from distill_step import random_batch
 
     from tinybert_keras import Distiller
     from tinybert_keras import student_backbone
@@ -58,17 +60,14 @@ def worker(shapes, steps):
 
     strategy = distribution.default_strategy()
     batch_size, length = shapes["batch_size"], shapes["sequence_length"]
-    rng = np.random.default_rng(0)
-    x = {"token_ids": rng.integers(5, 1000, (batch_size, length)).astype("int32"),
-         "segment_ids": np.zeros((batch_size, length), "int32"),
-         "padding_mask": np.ones((batch_size, length), "int32")}
+    x = random_batch(batch_size, length, vocabulary_size=VOCABULARY_SIZE, first_id=5)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     dataset = tf.data.Dataset.from_tensors(x).repeat().with_options(options)
     keras.utils.set_random_seed(0)
     with strategy.scope():
         teacher = keras_hub.models.BertBackbone(
-            vocabulary_size=1000, max_sequence_length=length, **shapes["teacher"])
+            vocabulary_size=VOCABULARY_SIZE, max_sequence_length=length, **shapes["teacher"])
         student = student_backbone(shapes["student"], teacher=teacher)
         distiller = Distiller(teacher, student, stage="general")
         distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=False)

@@ -204,6 +204,7 @@ def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_pat
     _, plain_import = _stderr(tmp_path, "-c", "import tensorflow")
     printed = {match.group(0) if match.group(2) is None else match.group(2)
                for match in CPP_LOG.finditer(plain_import)}
+    assert printed, f"`import tensorflow` printed no C++ log line to compare with: {plain_import!r}"
     # A known layout (--task), so the error comes from the file, after TensorFlow has started.
     files = [str(tmp_path / "missing.tsv"), str(tmp_path / "out.tsv"), "--task", "sst2"]
     code, quiet = _stderr(tmp_path, "augment", *files)

@@ -1,4 +1,3 @@
-import dataclasses
 import json
 
 import pytest
@@ -9,6 +8,7 @@ from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
+from tinybert_keras.config.fields import leaves
 from tinybert_keras.config.named import NAMED_CONFIGS
 
 
@@ -104,15 +104,11 @@ def test_named_configs():
 
 
 def test_each_setting_is_declared_with_help_and_a_checked_default():
-    def leaves(cls):
-        for field in dataclasses.fields(cls):
-            if "section" in field.metadata:
-                yield from leaves(field.metadata["section"])
-            else:
-                yield field
-
-    for field in leaves(RecipeConfig):
-        assert field.metadata["help"].strip(), field.name
+    settings = list(leaves(RecipeConfig))
+    assert "distill.temperature" in dict(settings)
+    for path, field in settings:
+        assert field.metadata["help"].strip(), path
+        assert field.metadata["kind"] is not None, path
     assert RecipeConfig.from_dict(RecipeConfig().to_dict()) == RecipeConfig()
 
 
