@@ -124,8 +124,8 @@ def build_parser():
         "Run the named config demo (or demo_quick): fine-tune the real pretrained "
         "all-MiniLM-L6-v2 on Rotten Tomatoes, general-distill a 3-layer 192-wide student on news "
         "text, run both task phases, train the same student on labels alone, and print a table. "
-        "Measured on 2 CPU cores: about 11 minutes, teacher fine-tuning included; --quick (a "
-        "smoke test) about 3. Equivalent to `run --config demo`.", config=False,
+        "Measured on 2 CPU cores: about 10 minutes, teacher fine-tuning included; --quick is a "
+        "smoke test of a few steps per stage. Equivalent to `run --config demo`.", config=False,
     )
     demo.add_argument("--quick", action="store_true", help="A few steps per stage (smoke test).")
     demo.add_argument("--output-dir", dest="demo_output_dir",
