@@ -10,7 +10,7 @@ Rotten Tomatoes and TREC, every variant, three seeds; the same as
 
 The study is resumable: stop it at any time and run the same command again. When it finishes,
 its results.csv, report.md and ablations.png are copied to docs/ablations/ with a record of the
-command, the machine and the date (record.json), which docs/ablations.md reads.
+command, the machine and the date (record.json).
 """
 
 import argparse

@@ -38,27 +38,91 @@ import keras_hub  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from shapes import BERT_BASE  # noqa: E402
+from shapes import FIRST_WORD_ID  # noqa: E402
+from shapes import SMALL_STUDENT  # noqa: E402
+from shapes import SMALL_TEACHER  # noqa: E402
+from shapes import VOCABULARY_SIZE  # noqa: E402
+
 from tinybert_keras import Distiller  # noqa: E402
 from tinybert_keras import student_backbone  # noqa: E402
 from tinybert_keras.core.precision import with_dtype  # noqa: E402
 
-BERT_BASE = {"num_layers": 12, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12}
-SMALL_TEACHER = {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536, "num_heads": 12}
-SMALL_STUDENT = {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768, "num_heads": 12}
+
+class _SizedParser(argparse.ArgumentParser):
+    """Fills each option registered in `sized` (dest -> (default, default with --small)) that
+    was not given, once `--small` is known."""
+
+    def parse_args(self, *args, **kwargs):
+        parsed = super().parse_args(*args, **kwargs)
+        for dest, (full, small) in self.sized.items():
+            if getattr(parsed, dest) is None:
+                setattr(parsed, dest, small if parsed.small else full)
+        return parsed
+
+
+def sized_option(parser, flag, defaults, help):
+    """Adds an integer option to a `benchmark_parser` whose default depends on `--small`.
+
+    Args:
+        parser: what `benchmark_parser` returned.
+        flag: e.g. `"--batch-size"`.
+        defaults: `(default, default with --small)`.
+        help: the help text; the defaults are appended.
+    """
+    action = parser.add_argument(
+        flag, type=int, help=f"{help} Default {defaults[0]} ({defaults[1]} with --small).")
+    parser.sized[action.dest] = defaults
+
+
+def benchmark_parser(description, small, rounds, official=True):
+    """The options the timing benchmarks share: `--small`, `--sequence-length` (default 128, 64
+    with `--small`), `--rounds` and, if `official`, `--official`; `rounds` is `(default number of
+    timed rounds, with --small)`. Options of `sized_option` are filled in by `parse_args`."""
+    parser = _SizedParser(description=description.split("\n\n")[0])
+    parser.sized = {}
+    parser.add_argument("--small", action="store_true", help=small)
+    sized_option(parser, "--sequence-length", (128, 64), "Tokens per sequence.")
+    sized_option(parser, "--rounds", rounds, "Timed rounds.")
+    if official:
+        parser.add_argument("--official", type=pathlib.Path, help="Saved output of "
+                            "official_speed.py: also print ratios to its times.")
+    return parser
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="MiniLM-sized teacher (6x384), 3x192 student, batch 16, seq 64.")
-    parser.add_argument("--batch-size", type=int, help="Default 32 (16 with --small).")
-    parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
-    parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
+    parser = benchmark_parser(
+        __doc__, "MiniLM-sized teacher (6x384), 3x192 student, batch 16, seq 64.", (5, 3))
+    sized_option(parser, "--batch-size", (32, 16), "Examples per step.")
     parser.add_argument("--jit-compile", action=argparse.BooleanOptionalAction, default=True,
                         help="XLA-compile the training steps (default: yes, as the recipe).")
-    parser.add_argument("--official", type=pathlib.Path,
-                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
+
+
+def random_batch(batch_size, sequence_length, vocabulary_size=VOCABULARY_SIZE,
+                 first_id=FIRST_WORD_ID, seed=0):
+    """A BERT input batch of random token ids in `[first_id, vocabulary_size)`, one segment, no
+    padding, as int32 NumPy arrays."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(first_id, vocabulary_size, (batch_size, sequence_length)).astype("int32")
+    return {"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": np.ones_like(ids)}
+
+
+def random_teacher(small, vocabulary_size=VOCABULARY_SIZE):
+    """Seeds Keras, then builds a random BERT-base backbone (MiniLM-sized if `small`); returns it
+    and the student config to distill it into (`"tinybert_4"`, or the demo's 3x192)."""
+    keras.utils.set_random_seed(0)
+    teacher = keras_hub.models.BertBackbone(
+        vocabulary_size=vocabulary_size, max_sequence_length=512,
+        **(SMALL_TEACHER if small else BERT_BASE),
+    )
+    return teacher, SMALL_STUDENT if small else "tinybert_4"
+
+
+def compiled_step(distiller, data, jit_compile=True):
+    """Compiles a `Distiller` with AdamW; returns one training step on `data` as a function."""
+    distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=jit_compile)
+    return lambda: distiller.train_on_batch(*data, return_dict=True)
 
 
 def print_official_ratios(path, ours, batch_size, sequence_length):
@@ -74,43 +138,38 @@ def print_official_ratios(path, ours, batch_size, sequence_length):
         print(f"{name}_vs_official={seconds / float(official[key]):.3f}")
 
 
-def median_seconds(rounds, functions):
-    """Runs each function once per round, in turn, and returns each one's median time."""
+def median_seconds(rounds, functions, setup=None):
+    """Runs each function once per round, in turn, and returns each one's median time.
+
+    Args:
+        rounds: how many times each function runs.
+        functions: `{name: function}`.
+        setup: optional `{name: function}`: run untimed before each call of the function of that
+            name, which gets its result as its argument (dropped once the call is timed).
+    """
+    setup = setup or {}
     times = {name: [] for name in functions}
     for _ in range(rounds):
         for name, function in functions.items():
+            arguments = (setup[name](),) if name in setup else ()
             start = time.perf_counter()
-            function()
+            function(*arguments)
             times[name].append(time.perf_counter() - start)
+            del arguments  # so that a started iterator stops before the next function is timed
     return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main():
     args = parse_args()
-    batch_size = args.batch_size or (16 if args.small else 32)
-    sequence_length = args.sequence_length or (64 if args.small else 128)
-    rounds = args.rounds or (3 if args.small else 5)
-    vocabulary_size = 30522
-
-    keras.utils.set_random_seed(0)
-    teacher = keras_hub.models.BertBackbone(
-        vocabulary_size=vocabulary_size, max_sequence_length=512,
-        **(SMALL_TEACHER if args.small else BERT_BASE),
-    )
-    student_config = SMALL_STUDENT if args.small else "tinybert_4"
+    batch_size, sequence_length = args.batch_size, args.sequence_length
+    teacher, student_config = random_teacher(args.small)
     student = student_backbone(student_config, teacher=teacher)
     baseline = student_backbone(student_config, teacher=teacher)
     print(f"teacher {teacher.num_layers}x{teacher.hidden_dim}: {teacher.count_params():,} params; "
           f"student {student.num_layers}x{student.hidden_dim}: {student.count_params():,} params; "
           f"batch {batch_size}, sequence {sequence_length}")
 
-    rng = np.random.default_rng(0)
-    x = {
-        "token_ids": tf.constant(rng.integers(1000, vocabulary_size, (batch_size, sequence_length)),
-                                 "int32"),
-        "segment_ids": tf.zeros((batch_size, sequence_length), "int32"),
-        "padding_mask": tf.ones((batch_size, sequence_length), "int32"),
-    }
+    x = tf.nest.map_structure(tf.constant, random_batch(batch_size, sequence_length))
 
     def forward(model, jit_compile):
         return tf.function(lambda: model(x, training=False)["sequence_output"], jit_compile=jit_compile)
@@ -129,8 +188,7 @@ def main():
         return loss
 
     def train_step(distiller, data):
-        distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=args.jit_compile)
-        return lambda: distiller.train_on_batch(*data, return_dict=True)
+        return compiled_step(distiller, data, args.jit_compile)
 
     distill_step = train_step(Distiller(teacher, student, stage="general"), (x,))
     bf16_student = student_backbone(student_config, teacher=teacher)
@@ -138,7 +196,7 @@ def main():
         Distiller(teacher, bf16_student, stage="general", teacher_dtype="bfloat16"), (x,)
     )
     teacher_classifier = keras_hub.models.BertTextClassifier(teacher, 2, preprocessor=None)
-    labels = tf.constant(rng.integers(0, 2, batch_size), "int32")
+    labels = tf.constant(np.random.default_rng(0).integers(0, 2, batch_size), "int32")
     teacher_logits = teacher_classifier(x, training=False)
     prediction_steps = {}
     for name, inputs in (("", x), ("_cached", {**x, "teacher_logits": teacher_logits})):
@@ -167,7 +225,7 @@ def main():
         function()
     print(f"compile and warm-up: {time.perf_counter() - start:.1f} s")
 
-    medians = median_seconds(rounds, functions)
+    medians = median_seconds(args.rounds, functions)
     for name, seconds in medians.items():
         print(f"{name}_s={seconds:.4f}")
     overhead = medians["distill_step"] / (medians["teacher_forward"] + medians["student_step"])
@@ -185,8 +243,6 @@ def main():
             "distill_step": (medians["distill_step"], "official_distill_step_s"),
             "distill_step_bf16_teacher": (medians["distill_step_bf16_teacher"],
                                           "official_distill_step_s"),
-            "prediction_step_cached": (medians["prediction_step_cached"],
-                                       "official_distill_step_s"),
             "student_step": (medians["student_step"], "official_student_step_s"),
             "teacher_inference": (min(medians["teacher_inference_xla"],
                                       medians["teacher_inference_graph"]),

@@ -17,7 +17,6 @@ With `--official FILE` (the saved output of `official_speed.py`, run right befor
 one): `<model>_<form>_b32_vs_official=<ours / the authors' inference time>`.
 """
 
-import argparse
 import os
 import pathlib
 import tempfile
@@ -26,15 +25,14 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import keras_hub  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from distill_step import BERT_BASE  # noqa: E402
-from distill_step import SMALL_STUDENT  # noqa: E402
-from distill_step import SMALL_TEACHER  # noqa: E402
+from distill_step import benchmark_parser  # noqa: E402
 from distill_step import median_seconds  # noqa: E402
 from distill_step import print_official_ratios  # noqa: E402
+from distill_step import random_batch  # noqa: E402
+from distill_step import random_teacher  # noqa: E402
 
 from tinybert_keras import data as data_lib  # noqa: E402
 from tinybert_keras import student_backbone  # noqa: E402
@@ -43,19 +41,16 @@ from tinybert_keras.recipe import export_classifier  # noqa: E402
 from tinybert_keras.recipe import presets  # noqa: E402
 
 DEMO_STUDENT = "tinybert_demo/task/preset"
+# Batch 1 is timed over this many calls per round, so that one round is measurable.
+BATCH_1_CALLS = 10
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="MiniLM-sized teacher, the demo's 3x192 student, sequence 64.")
-    parser.add_argument("--sequence-length", type=int, help="Default 128 (64 with --small).")
-    parser.add_argument("--rounds", type=int, help="Timed rounds; default 7 (3 with --small).")
+    parser = benchmark_parser(
+        __doc__, "MiniLM-sized teacher, the demo's 3x192 student, sequence 64.", (7, 3))
     parser.add_argument("--demo-student", default=DEMO_STUDENT,
                         help="A distilled Rotten Tomatoes classifier preset whose exports are "
                         "scored on dev (skipped if absent).")
-    parser.add_argument("--official", type=pathlib.Path,
-                        help="Saved output of official_speed.py: also print ratios to its times.")
     return parser.parse_args()
 
 
@@ -71,12 +66,6 @@ def keras_forms(classifier):
     return {f"keras_{mode}": tf.function(lambda x: classifier(x, training=False),
                                           jit_compile=jit_compile, reduce_retracing=True)
             for mode, jit_compile in (("xla", True), ("graph", False))}
-
-
-def inputs(batch_size, sequence_length, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(1000, 30522, (batch_size, sequence_length)).astype("int32")
-    return {"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": np.ones_like(ids)}
 
 
 def demo_accuracies(preset, directory):
@@ -103,19 +92,14 @@ def demo_accuracies(preset, directory):
 
 def main():
     args = parse_args()
-    sequence_length = args.sequence_length or (64 if args.small else 128)
-    rounds = args.rounds or (3 if args.small else 7)
-    keras.utils.set_random_seed(0)
+    sequence_length = args.sequence_length
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, "all_minilm_l6_v2")
     task = data_lib.load_dataset("rotten_tomatoes").task
-    teacher = keras_hub.models.BertBackbone(
-        vocabulary_size=tokenizer.vocabulary_size(), max_sequence_length=512,
-        **(SMALL_TEACHER if args.small else BERT_BASE),
-    )
-    student = student_backbone(SMALL_STUDENT if args.small else "tinybert_4", teacher=teacher)
+    teacher, student_config = random_teacher(args.small, tokenizer.vocabulary_size())
+    student = student_backbone(student_config, teacher=teacher)
     models = {role: keras_hub.models.BertTextClassifier(backbone, 2, preprocessor=None)
               for role, backbone in (("teacher", teacher), ("student", student))}
-    batches = {size: inputs(size, sequence_length) for size in (1, 32)}
+    batches = {size: random_batch(size, sequence_length) for size in (1, 32)}
     functions = {}
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
@@ -125,8 +109,7 @@ def main():
             forms.update(exported_forms(classifier, tokenizer, task, pathlib.Path(scratch) / role))
             for form, forward in forms.items():
                 for size, x in batches.items():
-                    # Batch 1 is timed over 10 calls per round, so that one round is measurable.
-                    calls = 10 if size == 1 else 1
+                    calls = BATCH_1_CALLS if size == 1 else 1
                     functions[f"{role}_{form}_b{size}"] = (
                         lambda f=forward, x=x, calls=calls: [np.asarray(f(x)) for _ in range(calls)]
                     )
@@ -135,9 +118,9 @@ def main():
         print(f"teacher {teacher.num_layers}x{teacher.hidden_dim}, student "
               f"{student.num_layers}x{student.hidden_dim}, sequence {sequence_length}; export, "
               f"compile and warm-up: {time.perf_counter() - start:.0f} s")
-        medians = median_seconds(rounds, functions)
+        medians = median_seconds(args.rounds, functions)
     for name, seconds in medians.items():
-        print(f"{name}_s={seconds / (10 if name.endswith('_b1') else 1):.5f}")
+        print(f"{name}_s={seconds / (BATCH_1_CALLS if name.endswith('_b1') else 1):.5f}")
     forms = sorted({name.split("_", 1)[1].rsplit("_", 1)[0] for name in medians})
     for role in models:
         for form in forms:

@@ -21,23 +21,22 @@ worker reads the whole stream and keeps its share of each global batch, so the h
 same per worker at the same step time.
 """
 
-import argparse
 import itertools
 import os
-import statistics
 import tempfile
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import keras_hub  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from distill_step import BERT_BASE  # noqa: E402
-from distill_step import SMALL_STUDENT  # noqa: E402
-from distill_step import SMALL_TEACHER  # noqa: E402
+from distill_step import benchmark_parser  # noqa: E402
+from distill_step import compiled_step  # noqa: E402
+from distill_step import median_seconds  # noqa: E402
+from distill_step import random_batch  # noqa: E402
+from distill_step import random_teacher  # noqa: E402
+from distill_step import sized_option  # noqa: E402
 
 from tinybert_keras import Distiller  # noqa: E402
 from tinybert_keras import student_backbone  # noqa: E402
@@ -51,10 +50,10 @@ GOAL = 10.0
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true",
-                        help="300 articles; 6x384 teacher, 3x192 student, batch 16, seq 64.")
-    parser.add_argument("--rounds", type=int, help="Timed rounds; default 5 (3 with --small).")
+    parser = benchmark_parser(
+        __doc__, "300 articles; 6x384 teacher, 3x192 student, batch 16, seq 64.", (5, 3),
+        official=False)
+    sized_option(parser, "--batch-size", (32, 16), "Examples per step and per batch read.")
     parser.add_argument("--batches", type=int, default=50,
                         help="Batches each pipeline yields per round (default 50).")
     return parser.parse_args()
@@ -72,21 +71,11 @@ def news_slice(folder, articles):
 
 
 def make_step(batch_size, sequence_length, small):
-    """One compiled `Distiller` training step on a fixed batch, as a function."""
-    keras.utils.set_random_seed(0)
-    teacher = keras_hub.models.BertBackbone(
-        vocabulary_size=30522, max_sequence_length=512,
-        **(SMALL_TEACHER if small else BERT_BASE),
-    )
-    student = student_backbone(SMALL_STUDENT if small else "tinybert_4", teacher=teacher)
-    distiller = Distiller(teacher, student, stage="general")
-    distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=True)
-    rng = np.random.default_rng(0)
-    x = {"token_ids": tf.constant(rng.integers(1000, 30522, (batch_size, sequence_length)),
-                                  "int32"),
-         "segment_ids": tf.zeros((batch_size, sequence_length), "int32"),
-         "padding_mask": tf.ones((batch_size, sequence_length), "int32")}
-    return lambda: distiller.train_on_batch(x, return_dict=True)
+    """One XLA-compiled general-distillation step on a fixed random batch, as a function."""
+    teacher, student_config = random_teacher(small)
+    student = student_backbone(student_config, teacher=teacher)
+    x = tf.nest.map_structure(tf.constant, random_batch(batch_size, sequence_length))
+    return compiled_step(Distiller(teacher, student, stage="general"), (x,))
 
 
 def main():
@@ -97,8 +86,7 @@ def main():
 
 def measure(args, folder):
     """Prepares the corpus in `folder`, then times the pipelines and the step; prints rates."""
-    batch_size, sequence_length = (16, 64) if args.small else (32, 128)
-    rounds = args.rounds or (3 if args.small else 5)
+    batch_size, sequence_length = args.batch_size, args.sequence_length
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, "all_minilm_l6_v2")
     corpus = news_slice(folder, 300) if args.small else None
 
@@ -116,36 +104,28 @@ def measure(args, folder):
     }
     step = make_step(batch_size, sequence_length, args.small)
 
-    def read(dataset):
+    def started(dataset):
         # A fresh iterator, started before the clock (threads, files, the first chunk) and
         # dropped after it: the steady rate, and nothing left running while the others are timed.
         iterator = iter(dataset)
         next(iterator)
-        start = time.perf_counter()
+        return iterator
+
+    def read(iterator):
         for _ in range(args.batches):
             next(iterator)
-        return time.perf_counter() - start
 
-    def train():
-        start = time.perf_counter()
-        step()
-        return time.perf_counter() - start
-
-    functions = {name: lambda dataset=dataset: read(dataset) for name, dataset in datasets.items()}
-    functions["step"] = train
+    functions = {name: read for name in datasets}
+    functions["step"] = step
+    setup = {name: lambda dataset=dataset: started(dataset) for name, dataset in datasets.items()}
     start = time.perf_counter()
-    for function in functions.values():
-        function()
-        function()
+    median_seconds(2, functions, setup)
     print(f"compile and warm-up: {time.perf_counter() - start:.1f} s")
 
-    times = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            times[name].append(function())
+    medians = median_seconds(args.rounds, functions, setup)
     examples = {"text": args.batches * batch_size, "prepared": args.batches * batch_size,
                 "step": batch_size}
-    rates = {name: examples[name] / statistics.median(values) for name, values in times.items()}
+    rates = {name: examples[name] / seconds for name, seconds in medians.items()}
     for name, rate in rates.items():
         print(f"{name}_examples_per_s={rate:.1f}")
     headroom = {name: rates[name] / rates["step"] for name in datasets}

@@ -20,20 +20,21 @@ The last line is `two_over_one=<two-worker step time / one-process step time>`.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
+from shapes import SMALL_STUDENT
+from shapes import SMALL_TEACHER
+
 SMALL = {"teacher": {"num_layers": 2, "hidden_dim": 64, "intermediate_dim": 256, "num_heads": 4},
          "student": {"num_layers": 1, "hidden_dim": 32, "intermediate_dim": 128, "num_heads": 4},
          "batch_size": 8, "sequence_length": 32}
-DEFAULT = {"teacher": {"num_layers": 6, "hidden_dim": 384, "intermediate_dim": 1536,
-                       "num_heads": 12},
-           "student": {"num_layers": 3, "hidden_dim": 192, "intermediate_dim": 768,
-                       "num_heads": 12},
-           "batch_size": 16, "sequence_length": 64}
+DEFAULT = {"teacher": SMALL_TEACHER, "student": SMALL_STUDENT, "batch_size": 16,
+           "sequence_length": 64}
+# The random models' vocabulary (the batch's token ids are 5 to 999).
+VOCABULARY_SIZE = 1000
 
 
 def parse_args():
@@ -41,8 +42,7 @@ def parse_args():
     parser.add_argument("--small", action="store_true", help="Tiny models, batch 8, seq 32.")
     parser.add_argument("--steps", type=int, help="Timed steps per run; default 20 (8 small).")
     parser.add_argument("--rounds", type=int, help="Runs of each kind; default 2 (1 small).")
-    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--cluster", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -50,8 +50,8 @@ def worker(shapes, steps):
     """One process of a run: trains `steps` steps after warm-up; prints its median step time."""
     import keras
     import keras_hub
-    import numpy as np
     import tensorflow as tf
+    from distill_step import random_batch
 
     from tinybert_keras import Distiller
     from tinybert_keras import student_backbone
@@ -60,17 +60,14 @@ def worker(shapes, steps):
 
     strategy = distribution.default_strategy()
     batch_size, length = shapes["batch_size"], shapes["sequence_length"]
-    rng = np.random.default_rng(0)
-    x = {"token_ids": rng.integers(5, 1000, (batch_size, length)).astype("int32"),
-         "segment_ids": np.zeros((batch_size, length), "int32"),
-         "padding_mask": np.ones((batch_size, length), "int32")}
+    x = random_batch(batch_size, length, vocabulary_size=VOCABULARY_SIZE, first_id=5)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     dataset = tf.data.Dataset.from_tensors(x).repeat().with_options(options)
     keras.utils.set_random_seed(0)
     with strategy.scope():
         teacher = keras_hub.models.BertBackbone(
-            vocabulary_size=1000, max_sequence_length=length, **shapes["teacher"])
+            vocabulary_size=VOCABULARY_SIZE, max_sequence_length=length, **shapes["teacher"])
         student = student_backbone(shapes["student"], teacher=teacher)
         distiller = Distiller(teacher, student, stage="general")
         distiller.compile(optimizer=keras.optimizers.AdamW(1e-4), jit_compile=False)
@@ -95,25 +92,17 @@ def worker(shapes, steps):
     print(json.dumps({"step_s": statistics.median(times.seconds[warm_up:])}))
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for item in sockets:
-        item.bind(("127.0.0.1", 0))
-    ports = [item.getsockname()[1] for item in sockets]
-    for item in sockets:
-        item.close()
-    return ports
-
-
 def run(workers, args):
     """Starts `workers` processes of this script; returns the chief's median step time."""
-    cluster = ",".join(f"127.0.0.1:{port}" for port in _free_ports(workers))
+    from tinybert_keras.recipe.distribution import local_cluster
+
     processes = []
-    for index in range(workers):
-        command = [sys.executable, __file__, "--worker", str(index), "--cluster", cluster]
+    for config in local_cluster(workers):
+        command = [sys.executable, __file__, "--worker"]
         command += ["--small"] if args.small else []
         command += ["--steps", str(args.steps)] if args.steps else []
-        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                                          env={**os.environ, "TF_CONFIG": config}))
     outputs = [process.communicate()[0] for process in processes]
     if any(process.returncode for process in processes):
         raise SystemExit(f"a worker failed: {[p.returncode for p in processes]}")
@@ -124,12 +113,7 @@ def main():
     args = parse_args()
     shapes = SMALL if args.small else DEFAULT
     steps = args.steps or (8 if args.small else 20)
-    if args.worker is not None:
-        hosts = args.cluster.split(",")
-        if len(hosts) > 1:
-            os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": hosts},
-                                                  "task": {"type": "worker",
-                                                           "index": args.worker}})
+    if args.worker:
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         worker(shapes, steps)

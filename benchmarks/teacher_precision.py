@@ -22,8 +22,10 @@ import keras_hub  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tinybert_keras import data as data_lib  # noqa: E402
+from tinybert_keras.config import DataSettings  # noqa: E402
 from tinybert_keras.core.layerwise import LayerwiseBert  # noqa: E402
 from tinybert_keras.core.precision import with_dtype  # noqa: E402
+from tinybert_keras.recipe import load_task  # noqa: E402
 from tinybert_keras.recipe import presets  # noqa: E402
 
 
@@ -44,14 +46,10 @@ def relative_error(low, high, weights):
 
 def main():
     args = parse_args()
-    if presets.read_task(args.teacher) is not None:
-        teacher = presets.load_classifier(args.teacher)
-    else:
-        backbone = presets.load(keras_hub.models.Backbone, args.teacher)
-        teacher = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=None)
+    is_classifier = presets.read_task(args.teacher) is not None
+    teacher = presets.load_classifier(args.teacher, num_classes=None if is_classifier else 2)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, args.teacher)
-    dev = data_lib.load_dataset("rotten_tomatoes")["dev"]
-    dev = data_lib.Examples(dev.texts[:args.examples], dev.labels[:args.examples])
+    dev = load_task(DataSettings(task="rotten_tomatoes", dev_examples=args.examples))["dev"]
     batches = data_lib.make_dataset(dev, tokenizer, 32, sequence_length=args.sequence_length)
     views = {"float32": LayerwiseBert(teacher),
              args.dtype: LayerwiseBert(with_dtype(teacher, args.dtype))}

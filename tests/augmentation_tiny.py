@@ -45,3 +45,12 @@ def tiny_word_vectors(seed=0):
     """Random 6-d vectors for WORDS plus the multi-piece words of SENTENCES."""
     words = WORDS + ["running", "sleeping", "houses", "rivers", "slowly", "boats"]
     return WordVectors(words, np.random.default_rng(seed).normal(size=(len(words), 6)))
+
+
+def tiny_glove_file(path):
+    """Writes `tiny_word_vectors()` to `path` as a GloVe text file; returns the path as text."""
+    vectors = tiny_word_vectors()
+    with open(path, "w") as f:
+        for word, row in zip(vectors.words, vectors.vectors):
+            f.write(" ".join([word, *map(str, row)]) + "\n")
+    return str(path)

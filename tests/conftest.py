@@ -44,16 +44,21 @@ def batch():
     return x, y
 
 
-@pytest.fixture
-def isolated_cache(tmp_path, monkeypatch):
-    """An empty tinybert-keras cache that still reaches the downloaded wheels and their files."""
+def use_fresh_cache(cache, monkeypatch):
+    """Points the tinybert-keras cache at a new folder `cache` that still reaches the downloaded
+    wheels and their files (symlinked from the shared cache); returns `cache`."""
     from tinybert_keras.data import registry
 
     shared = registry.cache_dir()
-    cache = tmp_path / "cache"
-    cache.mkdir()
+    cache.mkdir(parents=True)
     for name in ("wheels", "packages"):
         (shared / name).mkdir(parents=True, exist_ok=True)
         (cache / name).symlink_to(shared / name)
     monkeypatch.setenv(registry.CACHE_ENV, str(cache))
     return cache
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    """An empty tinybert-keras cache that still reaches the downloaded wheels and their files."""
+    return use_fresh_cache(tmp_path / "cache", monkeypatch)

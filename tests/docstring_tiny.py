@@ -17,8 +17,9 @@ and variables of the surrounding code (`teacher`, `data`, `dev_dataset`). Here:
   `RecipeConfig.named("ablation")` one with a short task budget and GloVe-only augmentation.
 - Keras compiles without XLA (stages default to `jit_compile=True`, 30-40 s per compile on CPU).
 - The workspace holds the files the examples read, and a finished teacher, general student, task
-  distillation, `demo_quick` run, prepared corpus and two-variant ablation study (on 32 TREC
-  questions), as the stages write them; `results.csv` is a made-up study of every variant.
+  distillation, its int8 ONNX export, `demo_quick` run, prepared corpus and two-variant ablation
+  study (on 32 TREC questions), as the stages write them; `results.csv` is a made-up study of
+  every variant.
 """
 
 import argparse
@@ -28,6 +29,7 @@ import shutil
 
 import numpy as np
 
+from checkpoint_tiny import serve_hub
 from checkpoint_tiny import write_checkpoint
 from checkpoint_tiny import write_torch
 
@@ -130,8 +132,7 @@ def _study_results(path):
     results.write_csv(path, rows)
 
 
-def _files(workspace):
-    data = sst2_stand_in()
+def _files(workspace, data):
     rows = list(zip(data["train"].texts, data["train"].labels))
     names = data.task.label_names
     (workspace / "train.tsv").write_text(
@@ -164,11 +165,10 @@ def _files(workspace):
     save_file(state, str(released / "model.safetensors"))
 
 
-def build_workspace(workspace):
-    """Runs the stages the examples read from, in `workspace` (the current folder)."""
+def build_workspace(workspace, data):
+    """Runs the stages the examples read from, in `workspace` (the current folder), on `data`."""
     from tinybert_keras import recipe
 
-    data = sst2_stand_in()
     teacher = recipe.finetune("bert_base_en_uncased", data, "runs/teacher", epochs=10,
                               learning_rate=1e-2, **FAST)
     assert teacher["dev"]["accuracy"] >= 0.9, teacher
@@ -179,6 +179,8 @@ def build_workspace(workspace):
                         **FAST)
     shutil.copytree(workspace / "runs" / "task" / "preset",
                     workspace / "tinybert_run" / "task" / "preset")
+    recipe.export_classifier("runs/task/preset", "runs/export", formats=["onnx"],
+                             precisions=["int8"])
     recipe.run_recipe(tiny_recipe(), verbose=0)
     recipe.prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
                           num_files=64)
@@ -189,11 +191,9 @@ def build_workspace(workspace):
 
 def stand_ins(root, monkeypatch):
     """Installs the stand-ins; returns the shared variables the examples use."""
-    import huggingface_hub
     import keras
     import keras_hub
     import tensorflow as tf
-    from huggingface_hub.utils import EntryNotFoundError
     from keras_hub.src.utils.preset_utils import BUILTIN_PRESETS
 
     import tinybert_keras.data
@@ -210,20 +210,13 @@ def stand_ins(root, monkeypatch):
     compile_model = keras.Model.compile
     monkeypatch.setattr(keras.Model, "compile", lambda model, *args, jit_compile=None, **kwargs:
                         compile_model(model, *args, jit_compile=False, **kwargs))
-    hub = {HUB_CHECKPOINT: write_checkpoint(root / "hub", fit_size=24)[0]}
-
-    def download(repo_id, filename, **_):
-        if not (hub[repo_id] / filename).is_file():
-            raise EntryNotFoundError(f"{filename} is not in {repo_id}")
-        return str(hub[repo_id] / filename)
-
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    serve_hub(monkeypatch, {HUB_CHECKPOINT: write_checkpoint(root / "hub", fit_size=24)[0]})
     masked_lm = _masked_lm(root)
     workspace = root / "workspace"
     workspace.mkdir()
-    _files(workspace)
+    _files(workspace, sst2)
     monkeypatch.chdir(workspace)
-    build_workspace(workspace)
+    build_workspace(workspace, sst2)
     return _shared(sst2, masked_lm, tf, keras_hub)
 
 

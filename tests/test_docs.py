@@ -1,6 +1,5 @@
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -26,4 +25,3 @@ def test_mkdocs_build_strict(tmp_path):
         assert (tmp_path / "site" / page).is_file(), page
     recipe_page = (tmp_path / "site" / "api" / "recipe" / "index.html").read_text()
     assert "task_distill" in recipe_page and "fit_resumable" in recipe_page
-    shutil.rmtree(tmp_path / "site")

@@ -26,6 +26,7 @@ import tokenize
 import pytest
 
 import tinybert_keras
+from conftest import use_fresh_cache
 from docstring_tiny import fresh_variables
 from docstring_tiny import stand_ins
 
@@ -41,6 +42,8 @@ FRESH = {
     "tinybert_keras.recipe.general.prepare_corpus": ["runs/general", "wiki_prepared"],
     "tinybert_keras.recipe.distribution.open_stage": ["runs/general"],
     "tinybert_keras.recipe.distribution.worker_folder": ["runs/general"],
+    "tinybert_keras.recipe.export.export_classifier": ["runs/export"],
+    "tinybert_keras.cli.commands.export": ["runs/export"],
 }
 
 
@@ -167,8 +170,8 @@ def check(stated, value, printed):
 
 
 def run_example(code, namespace):
-    """Runs `code` statement by statement, checking each stated result; returns how many."""
-    tree, comments, checked = ast.parse(code), _comments(code), 0
+    """Runs `code` statement by statement, checking each stated result."""
+    tree, comments = ast.parse(code), _comments(code)
     for statement in tree.body:
         stated = stated_result(statement, code, comments) if isinstance(statement, ast.Expr) else None
         if stated is None:
@@ -181,22 +184,13 @@ def run_example(code, namespace):
         with contextlib.redirect_stdout(output) if is_print else contextlib.nullcontext():
             value = eval(expression, namespace)
         check(stated, value, output.getvalue() if is_print else None)
-        checked += 1
-    return checked
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
-    from tinybert_keras.data import registry
-
     root = tmp_path_factory.mktemp("docstring_examples")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        cache = root / "cache"
-        for name in ("wheels", "packages"):
-            (registry.cache_dir() / name).mkdir(parents=True, exist_ok=True)
-            (cache / name).parent.mkdir(parents=True, exist_ok=True)
-            (cache / name).symlink_to(registry.cache_dir() / name)
-        monkeypatch.setenv(registry.CACHE_ENV, str(cache))
+        use_fresh_cache(root / "cache", monkeypatch)
         variables = stand_ins(root, monkeypatch)
         yield {"root": root, "variables": variables, "prelude": _prelude()}
 

@@ -32,7 +32,7 @@ def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
     assert "| teacher |" in outputs and "| student |" in outputs
     task_dir = tmp_path / "tinybert_quickstart_small" / "task"
     summary = json.loads((task_dir / "summary.json").read_text())
-    metric = presets.read_task(summary["preset"])["metrics"][0]
+    metric = presets.read_task(tmp_path / summary["preset"])["metrics"][0]
     dev = read_history(task_dir / "prediction")[f"val_{metric}"]
     assert len(dev) >= 2
     assert summary["best_interval"] == dev.index(max(dev)) + 1
@@ -40,13 +40,20 @@ def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
     assert any("image/png" in output.get("data", {}) for output in notebook.cells[-2].outputs)
 
 
-def test_saved_notebook_is_small_and_has_outputs():
-    path = TUTORIALS / "01_quickstart.ipynb"
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_saved_notebook_is_small_and_has_outputs(path):
     assert path.stat().st_size < 1_000_000
     notebook = nbformat.read(path, as_version=4)
-    assert "colab.research.google.com" in notebook.cells[0].source
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.get("outputs") for cell in code_cells[1:])
+    printed = "\n".join(output.get("text", "") for cell in code_cells for output in cell.outputs)
+    assert "mode: small" in printed and "Traceback" not in printed
+
+
+def test_the_series_is_in_the_docs_in_order():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    positions = [nav.find(f"tutorials/{path.name}") for path in NOTEBOOKS]
+    assert -1 not in positions and positions == sorted(positions)
 
 
 def _source_url():

@@ -1,7 +1,9 @@
 """Loss curves of the recipe's stages, one panel per stage, one line per TinyBERT loss term."""
 
-LOSS_TERMS = ("embedding_loss", "attention_loss", "hidden_loss", "prediction_loss", "label_loss",
-              "loss")
+from tinybert_keras.core import distiller
+
+# The columns of a stage's history: the Distiller's loss terms, then the total.
+LOSS_TERMS = (*(f"{term}_loss" for term in distiller.LOSS_TERMS), "loss")
 
 
 def plot_loss_curves(histories, title=None):

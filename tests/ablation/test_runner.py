@@ -1,12 +1,14 @@
 """An ablation grid on tiny models: end to end, killed and resumed, its CSV, table and chart."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from augmentation_tiny import tiny_word_vectors  # noqa: E402
+from augmentation_tiny import tiny_glove_file  # noqa: E402
 from recipe_tiny import tiny_teacher_preset  # noqa: E402
 from tinybert_keras import ablation  # noqa: E402
 from tinybert_keras import cli  # noqa: E402
@@ -14,14 +16,6 @@ from tinybert_keras.ablation import results  # noqa: E402
 from tinybert_keras.config import AblationSettings  # noqa: E402
 from tinybert_keras.config import ConfigError  # noqa: E402
 from tinybert_keras.config import RecipeConfig  # noqa: E402
-
-
-def glove_file(path):
-    vectors = tiny_word_vectors()
-    with open(path, "w") as f:
-        for word, row in zip(vectors.words, vectors.vectors):
-            f.write(" ".join([word, *map(str, row)]) + "\n")
-    return str(path)
 
 
 def tiny_base(tmp_path):
@@ -36,7 +30,7 @@ def tiny_base(tmp_path):
         "distill": {"intermediate_steps": 4, "prediction_epochs": 0.5,
                     "min_teacher_margin": None},
         "augmentation": {"masked_lm": "none", "num_augmentations": 2,
-                         "word_vectors": glove_file(tmp_path / "glove.txt")},
+                         "word_vectors": tiny_glove_file(tmp_path / "glove.txt")},
     })
 
 
@@ -79,7 +73,13 @@ def test_a_tiny_grid_runs_resumes_and_reports(tmp_path, isolated_cache):
     assert table["trec"]["labels_only"] == table["trec"][f"labels_only@{best:g}"]
     text = ablation.write_report(rows, tmp_path / "study")
     assert "| full (GD + TD + DA) |" in text and "| w/o Attn |" in text
-    assert "w/o Attn vs" not in text or "The full recipe beats" in text
+    # Of the paper's claims, only "full beats labels-only" has both its variants in this grid.
+    claim_rows = text.partition("## The paper's claims")[2].strip().splitlines()[2:]
+    assert len(claim_rows) == 1
+    assert re.fullmatch(
+        r"\| The full recipe beats the labels-only student by a wide margin\. "
+        r"\| full \(GD \+ TD \+ DA\) vs labels only \(no teacher\) "
+        r"\| [+-]\d+\.\d ± \d+\.\d \| - \| (holds|reversed|not resolved) \|", claim_rows[0])
     assert (tmp_path / "study" / "ablations.png").stat().st_size > 1000
 
     figure = ablation.plot_ablation(rows)

@@ -10,6 +10,7 @@ from tinybert_keras.augmentation import augment_file
 from tinybert_keras.augmentation import split_words
 from tinybert_keras.config import NUM_AUGMENTATIONS_PER_TASK
 from tinybert_keras.config import ConfigError
+from tinybert_keras.data import glue
 from tinybert_keras.data import glue_task
 from tinybert_keras.data import load_files
 from tinybert_keras.data import load_glue
@@ -18,8 +19,6 @@ from tinybert_keras.recipe.task import read_augmented
 FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 GLUE_DATA = FIXTURES / "glue_data"
 CUSTOM = FIXTURES / "custom"
-FOLDERS = {"cola": "CoLA", "sst2": "SST-2", "mrpc": "MRPC", "qqp": "QQP", "stsb": "STS-B",
-           "mnli": "MNLI", "qnli": "QNLI", "rte": "RTE"}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +55,7 @@ def check_round_trip(original, augmented):
 @pytest.mark.parametrize("name", sorted(NUM_AUGMENTATIONS_PER_TASK))
 def test_every_glue_task_from_glue_data_round_trips(name, glove, tmp_path):
     out = tmp_path / "train_aug.tsv"
-    rows = augment_file(GLUE_DATA / FOLDERS[name] / "train.tsv", out, task=name,
+    rows = augment_file(GLUE_DATA / glue._SPECS[name].folder / "train.tsv", out, task=name,
                         masked_lm="none", word_vectors=glove, num_augmentations=3)
     task = glue_task(name)
     header = out.read_text(encoding="utf-8").splitlines()[0]
@@ -74,10 +73,9 @@ def test_a_custom_csv_round_trips_with_class_names(glove, tmp_path):
     augment_file(CUSTOM / "reviews_train.csv", out, text_columns=["review"],
                  label_column="sentiment", masked_lm="none", word_vectors=glove,
                  num_augmentations=3)
-    task = load_files(CUSTOM / "reviews_train.csv", text_columns="review",
-                      label_column="sentiment").task
-    check_round_trip(load_files(CUSTOM / "reviews_train.csv", text_columns="review",
-                                label_column="sentiment")["train"], read_augmented(out, task))
+    original = load_files(CUSTOM / "reviews_train.csv", text_columns="review",
+                          label_column="sentiment")
+    check_round_trip(original["train"], read_augmented(out, original.task))
     names = ("alarm", "weather", "music")
     out = tmp_path / "intents_aug.tsv"
     augment_file(CUSTOM / "intents_train.jsonl", out, text_columns=["utterance"],

@@ -4,7 +4,7 @@ import pytest
 
 from augmentation_tiny import SENTENCES
 from augmentation_tiny import tiny_masked_lm
-from augmentation_tiny import tiny_word_vectors
+from augmentation_tiny import tiny_glove_file
 
 from tinybert_keras import cli
 from tinybert_keras.augmentation import augment_file
@@ -14,14 +14,6 @@ def write_tsv(path, rows):
     with open(path, "w", newline="") as f:
         writer = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
         writer.writerows(rows)
-
-
-def glove_file(path):
-    vectors = tiny_word_vectors()
-    with open(path, "w") as f:
-        for word, row in zip(vectors.words, vectors.vectors):
-            f.write(" ".join([word, *map(str, row)]) + "\n")
-    return path
 
 
 def test_augments_a_pair_tsv_with_an_mlm_preset(tmp_path):
@@ -34,7 +26,7 @@ def test_augments_a_pair_tsv_with_an_mlm_preset(tmp_path):
     rows = augment_file(
         source, target, text_columns=["premise", "hypothesis"], label_column="gold",
         num_augmentations=3, masked_lm=str(tmp_path / "mlm"),
-        word_vectors=str(glove_file(tmp_path / "glove.txt")),
+        word_vectors=tiny_glove_file(tmp_path / "glove.txt"),
     )
     with open(target, newline="") as f:
         written = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -51,7 +43,7 @@ def test_the_command_writes_jsonl_with_word_vectors_only(tmp_path, capsys):
     # A repeatable --text-column before the positional arguments does not swallow them.
     code = cli.main(["augment", "--text-column", "text", str(source), str(target),
                      "--label-column", "label", "--masked-lm", "none", "--num-augmentations", "2",
-                     "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
+                     "--word-vectors", tiny_glove_file(tmp_path / "glove.txt")])
     assert code == 0
     assert "Wrote" in capsys.readouterr().out
     assert target.read_text().count('"label": "pos"') > len(SENTENCES)
@@ -79,7 +71,7 @@ def test_shards_concatenated_in_order_are_the_one_machine_output(tmp_path, suffi
     write_tsv(source, [["sentence", "label"]] + [[s, i % 2] for i, s in enumerate(SENTENCES * 2)])
     settings = {"masked_lm": "none", "num_augmentations": 3, "chunk_size": 2,
                 "text_columns": ["sentence"], "label_column": "label",
-                "word_vectors": str(glove_file(tmp_path / "glove.txt"))}
+                "word_vectors": tiny_glove_file(tmp_path / "glove.txt")}
     augment_file(source, tmp_path / f"whole{suffix}", **settings)
     whole = (tmp_path / f"whole{suffix}").read_bytes()
     for machines in (2, 3):

@@ -204,6 +204,7 @@ def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_pat
     _, plain_import = _stderr(tmp_path, "-c", "import tensorflow")
     printed = {match.group(0) if match.group(2) is None else match.group(2)
                for match in CPP_LOG.finditer(plain_import)}
+    assert printed, f"`import tensorflow` printed no C++ log line to compare with: {plain_import!r}"
     # A known layout (--task), so the error comes from the file, after TensorFlow has started.
     files = [str(tmp_path / "missing.tsv"), str(tmp_path / "out.tsv"), "--task", "sst2"]
     code, quiet = _stderr(tmp_path, "augment", *files)
@@ -216,12 +217,13 @@ def test_a_command_prints_no_tensorflow_start_up_messages_unless_verbose(tmp_pat
 
 def test_export_flags(monkeypatch, capsys):
     calls = _capture(monkeypatch, "export_classifier")
-    assert cli.main(["export", "runs/task/preset", "runs/export", "--formats", "onnx",
-                     "--precisions", "int8,float32", "--no-cls-only-last-layer"]) == 0
+    assert cli.main(["export", "--format", "onnx", "runs/task/preset", "runs/export",
+                     "--precision", "int8", "--precision", "float32",
+                     "--no-cls-only-last-layer"]) == 0
     (args, _), = calls
     assert args[:2] == ("runs/task/preset", "runs/export")
     assert args[2] == ExportSettings(formats=["onnx"], precisions=["int8", "float32"],
                                      cls_only_last_layer=False)
     capsys.readouterr()
-    assert cli.main(["export", "p", "o", "--precisions", "int4"]) == 2
-    assert "precisions must be one or more of float32, int8" in capsys.readouterr().err
+    assert cli.main(["export", "p", "o", "--precision", "float32", "--precision", "int4"]) == 2
+    assert "precisions[1] must be one of float32, int8; got 'int4'" in capsys.readouterr().err

@@ -6,7 +6,7 @@ import pathlib
 
 import yaml
 
-from augmentation_tiny import tiny_word_vectors
+from augmentation_tiny import tiny_glove_file
 from checkpoint_tiny import HUB
 from checkpoint_tiny import serve_hub
 from checkpoint_tiny import write_checkpoint
@@ -21,10 +21,7 @@ FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"
 
 def every_setting(tmp_path):
     files = tiny_csv_files(tmp_path / "reviews")
-    glove = tmp_path / "glove.txt"
-    vectors = tiny_word_vectors()
-    glove.write_text("".join(" ".join([word, *map(str, row)]) + "\n"
-                             for word, row in zip(vectors.words, vectors.vectors)))
+    glove = tiny_glove_file(tmp_path / "glove.txt")
     layerwise = {"shared_projection": True, "checkpoint_projections": False,
                  "average_attention_heads": True,
                  "embedding_loss": True, "attention_loss": True, "hidden_loss": False,
@@ -53,7 +50,7 @@ def every_setting(tmp_path):
                      "steps_per_checkpoint": 2},
         "evaluation": {"split": "dev", "latency_repeats": 1},
         "augmentation": {"num_augmentations": 2, "num_candidates": 3, "replace_probability": 0.5,
-                         "seed": 1, "masked_lm": "none", "word_vectors": str(glove),
+                         "seed": 1, "masked_lm": "none", "word_vectors": glove,
                          "max_words": 1000, "fast": False, "jit_compile": False,
                          "batch_size": 8, "chunk_size": 16},
     }

@@ -1,4 +1,3 @@
-import dataclasses
 import json
 
 import pytest
@@ -9,6 +8,7 @@ from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.config import RecipeConfig
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
+from tinybert_keras.config.fields import leaves
 from tinybert_keras.config.named import NAMED_CONFIGS
 
 
@@ -78,25 +78,22 @@ def test_bad_values_say_what_to_change(values, message):
         RecipeConfig.from_dict(values)
 
 
-def test_bad_files_say_what_is_wrong(tmp_path):
+def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="No config file"):
         RecipeConfig.from_file(tmp_path / "missing.yaml")
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(ConfigError, match="bad.json is not valid JSON"):
-        RecipeConfig.from_file(bad)
-    malformed = tmp_path / "bad.yaml"
-    malformed.write_text("task: [sst2\n")
-    with pytest.raises(ConfigError, match="bad.yaml is not valid YAML"):
-        RecipeConfig.from_file(malformed)
-    listing = tmp_path / "list.yaml"
-    listing.write_text("- a\n- b\n")
-    with pytest.raises(ConfigError, match="must be a mapping"):
-        RecipeConfig.from_file(listing)
-    other = tmp_path / "recipe.toml"
-    other.write_text("")
-    with pytest.raises(ConfigError, match="use a .yaml, .yml or .json file"):
-        RecipeConfig.from_file(other)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("bad.json", "{not json", "bad.json is not valid JSON"),
+    ("bad.yaml", "task: [sst2\n", "bad.yaml is not valid YAML"),
+    ("list.yaml", "- a\n- b\n", "must be a mapping"),
+    ("recipe.toml", "", "use a .yaml, .yml or .json file"),
+])
+def test_bad_files_say_what_is_wrong(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        RecipeConfig.from_file(path)
 
 
 def test_named_configs():
@@ -110,15 +107,11 @@ def test_named_configs():
 
 
 def test_each_setting_is_declared_with_help_and_a_checked_default():
-    def leaves(cls):
-        for field in dataclasses.fields(cls):
-            if "section" in field.metadata:
-                yield from leaves(field.metadata["section"])
-            else:
-                yield field
-
-    for field in leaves(RecipeConfig):
-        assert field.metadata["help"].strip(), field.name
+    settings = list(leaves(RecipeConfig))
+    assert "distill.temperature" in dict(settings)
+    for path, field in settings:
+        assert field.metadata["help"].strip(), path
+        assert field.metadata["kind"] is not None, path
     assert RecipeConfig.from_dict(RecipeConfig().to_dict()) == RecipeConfig()
 
 

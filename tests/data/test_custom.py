@@ -88,68 +88,40 @@ def _write(tmp_path, name, content, mode="w"):
     return path
 
 
-def test_a_header_without_the_column_is_line_1(tmp_path):
-    path = _write(tmp_path, "train.csv", "text,label\nfine,1\n")
-    header_line = r"train\.csv, line 1, column 'sentence': the header"
-    with pytest.raises(DataError, match=header_line) as error:
-        load_files(path, text_columns="sentence", label_column="label")
-    assert "'text'" in str(error.value)
-    tsv = _write(tmp_path, "train.tsv", "\ufefftext\tlabel\nfine\t1\n")
-    with pytest.raises(DataError, match=r"train\.tsv, line 1, column 'gold': the header"):
-        load_files(tsv, text_columns="text", label_column="gold")
+TEXT_LABEL = {"text_columns": "text", "label_column": "label"}
+TY = {"text_columns": "t", "label_column": "y"}
 
 
-def test_jsonl_row_without_a_key_is_its_own_line(tmp_path):
-    path = _write(tmp_path, "train.jsonl", '{"t": "a", "y": 0}\n\n{"t": "b"}\n')
-    with pytest.raises(DataError, match=r"train\.jsonl, line 3, column 'y': missing column"):
-        load_files(path, text_columns="t", label_column="y")
-
-
-def test_a_row_is_numbered_by_the_line_it_starts_on(tmp_path):
-    path = _write(tmp_path, "train.csv",
-                  'text,label\n"two\nlines",pos\n\n"three\nmore\nlines",neg\nlast,maybe\n')
-    with pytest.raises(DataError, match=r"line 8, column 'label': unknown label 'maybe'"):
-        load_files(path, text_columns="text", label_column="label", label_names=("neg", "pos"))
-    short = _write(tmp_path, "dev.csv", 'text,label\n"a\nb",pos\nshort\n')
-    with pytest.raises(DataError, match=r"line 4, column 'label': no value"):
-        load_files(short, text_columns="text", label_column="label")
-
-
-def test_short_row_is_a_missing_value(tmp_path):
-    path = _write(tmp_path, "train.tsv", "a\tb\tlabel\nx\ty\t1\nonly one field\n")
-    with pytest.raises(DataError, match=r"line 3, column 'b'"):
-        load_files(path, text_columns=("a", "b"), label_column="label")
-
-
-def test_empty_file(tmp_path):
-    header_only = _write(tmp_path, "train.csv", "text,label\n")
-    with pytest.raises(DataError, match=r"train\.csv: no examples"):
-        load_files(header_only, text_columns="text", label_column="label")
-    empty = _write(tmp_path, "dev.jsonl", "")
-    with pytest.raises(DataError, match=r"dev\.jsonl: no examples"):
-        load_files(empty, text_columns="text", label_column="label")
-
-
-def test_unknown_label(tmp_path):
-    path = _write(tmp_path, "train.csv", "text,label\na,pos\nb,neutral\n")
-    with pytest.raises(DataError, match=r"line 3, column 'label': unknown label 'neutral'"):
-        load_files(path, text_columns="text", label_column="label", label_names=("neg", "pos"))
-
-
-def test_inconsistent_labels(tmp_path):
-    path = _write(tmp_path, "train.jsonl",
-                  '{"t": "a", "y": 0}\n{"t": "b", "y": 1}\n{"t": "c", "y": "positive"}\n')
-    with pytest.raises(DataError, match=r"line 3, column 'y': inconsistent labels"):
-        load_files(path, text_columns="t", label_column="y")
-    fractional = _write(tmp_path, "dev.jsonl", '{"t": "a", "y": 0.5}\n')
-    with pytest.raises(DataError, match=r"line 1, column 'y'.*regression=True"):
-        load_files(fractional, text_columns="t", label_column="y", label_names=("a", "b"))
-
-
-def test_regression_label_that_is_not_a_number(tmp_path):
-    path = _write(tmp_path, "train.csv", "text,score\na,1.5\nb,high\n")
-    with pytest.raises(DataError, match=r"line 3, column 'score': label 'high' is not a number"):
-        load_files(path, text_columns="text", label_column="score", regression=True)
+@pytest.mark.parametrize("name, content, options, message", [
+    ("train.csv", "text,label\nfine,1\n", {"text_columns": "sentence", "label_column": "label"},
+     r"train\.csv, line 1, column 'sentence': the header.*'text'"),
+    ("train.tsv", "\ufefftext\tlabel\nfine\t1\n", {"text_columns": "text", "label_column": "gold"},
+     r"train\.tsv, line 1, column 'gold': the header"),
+    ("train.jsonl", '{"t": "a", "y": 0}\n\n{"t": "b"}\n', TY,
+     r"train\.jsonl, line 3, column 'y': missing column"),
+    ("train.csv", 'text,label\n"two\nlines",pos\n\n"three\nmore\nlines",neg\nlast,maybe\n',
+     {**TEXT_LABEL, "label_names": ("neg", "pos")},
+     r"line 8, column 'label': unknown label 'maybe'"),
+    ("dev.csv", 'text,label\n"a\nb",pos\nshort\n', TEXT_LABEL, r"line 4, column 'label': no value"),
+    ("train.tsv", "a\tb\tlabel\nx\ty\t1\nonly one field\n",
+     {"text_columns": ("a", "b"), "label_column": "label"}, r"line 3, column 'b'"),
+    ("train.csv", "text,label\n", TEXT_LABEL, r"train\.csv: no examples"),
+    ("dev.jsonl", "", TEXT_LABEL, r"dev\.jsonl: no examples"),
+    ("train.csv", "text,label\na,pos\nb,neutral\n", {**TEXT_LABEL, "label_names": ("neg", "pos")},
+     r"line 3, column 'label': unknown label 'neutral'"),
+    ("train.jsonl", '{"t": "a", "y": 0}\n{"t": "b", "y": 1}\n{"t": "c", "y": "positive"}\n', TY,
+     r"line 3, column 'y': inconsistent labels"),
+    ("dev.jsonl", '{"t": "a", "y": 0.5}\n', {**TY, "label_names": ("a", "b")},
+     r"line 1, column 'y'.*regression=True"),
+    ("train.csv", "text,score\na,1.5\nb,high\n",
+     {"text_columns": "text", "label_column": "score", "regression": True},
+     r"line 3, column 'score': label 'high' is not a number"),
+    ("train.jsonl", '{"t": "a", "y": 0}\n{"t": "b", "y": \n', TY, r"line 2: invalid JSON"),
+    ("train.csv", "text,label\na,pos\nb,pos\n", TEXT_LABEL, "at least two"),
+])
+def test_a_bad_file_names_its_line_and_column(tmp_path, name, content, options, message):
+    with pytest.raises(DataError, match=message):
+        load_files(_write(tmp_path, name, content), **options)
 
 
 def test_undecodable_line(tmp_path):
@@ -161,23 +133,11 @@ def test_undecodable_line(tmp_path):
     assert data["train"].texts[1] == "caf\xe9"
 
 
-def test_invalid_json_line(tmp_path):
-    path = _write(tmp_path, "train.jsonl", '{"t": "a", "y": 0}\n{"t": "b", "y": \n')
-    with pytest.raises(DataError, match=r"line 2: invalid JSON"):
-        load_files(path, text_columns="t", label_column="y")
-
-
 def test_dev_label_missing_from_train(tmp_path):
     train = _write(tmp_path, "train.csv", "text,label\na,pos\nb,neg\n")
     dev = _write(tmp_path, "dev.csv", "text,label\nc,pos\nd,mixed\n")
     with pytest.raises(DataError, match=r"dev\.csv, line 3, column 'label'.*train split"):
         load_files(train, dev, text_columns="text", label_column="label")
-
-
-def test_single_class_train_split(tmp_path):
-    train = _write(tmp_path, "train.csv", "text,label\na,pos\nb,pos\n")
-    with pytest.raises(DataError, match="at least two"):
-        load_files(train, text_columns="text", label_column="label")
 
 
 def test_list_length_mismatch():

@@ -6,6 +6,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from tinybert_keras.data import GLUE_TASKS, DataError, glue_task, load_dataset, load_glue
+from tinybert_keras.data import glue
 from tinybert_keras.data import load_glue_file
 
 GLUE_DATA = pathlib.Path(__file__).parent.parent / "fixtures" / "glue_data"
@@ -121,10 +122,8 @@ def test_data_dir_is_tfds_folder_and_refused_with_a_glue_data_source():
 
 @pytest.mark.parametrize("name", GLUE_TASKS)
 def test_one_file_in_the_glue_data_layout_or_the_tasks_own(name, tmp_path):
-    folder = {"cola": "CoLA", "sst2": "SST-2", "mrpc": "MRPC", "qqp": "QQP", "stsb": "STS-B",
-              "mnli": "MNLI", "qnli": "QNLI", "rte": "RTE", "wnli": "WNLI"}[name]
     expected = load_glue(name, GLUE_DATA)["train"]
-    classic = load_glue_file(name, GLUE_DATA / folder / "train.tsv")
+    classic = load_glue_file(name, GLUE_DATA / glue._SPECS[name].folder / "train.tsv")
     assert classic.task == glue_task(name)
     assert classic["train"].texts == expected.texts
     np.testing.assert_array_equal(classic["train"].labels, expected.labels)

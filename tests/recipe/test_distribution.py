@@ -4,7 +4,6 @@ import json
 import os
 import pathlib
 import random
-import socket
 import subprocess
 import sys
 
@@ -49,25 +48,12 @@ def _arguments(setup, corpus, output_dir):
             "corpus": [setup[corpus]], **SETTINGS}
 
 
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for item in sockets:
-        item.bind(("127.0.0.1", 0))
-    ports = [item.getsockname()[1] for item in sockets]
-    for item in sockets:
-        item.close()
-    return ports
-
-
 def _two_workers(arguments, temporary, kill_at=None):
     """Runs two worker processes to their end; returns their exit codes and outputs."""
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
     processes = []
-    for index in range(2):
+    for config in distribution.local_cluster(2):
         environment = {
-            **os.environ, "TMPDIR": str(temporary),
-            "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker",
-                                                                  "index": index}}),
+            **os.environ, "TMPDIR": str(temporary), "TF_CONFIG": config,
             "PYTHONPATH": os.pathsep.join([str(pathlib.Path(recipe.__file__).parents[2]),
                                            os.environ.get("PYTHONPATH", "")]),
         }
@@ -157,10 +143,8 @@ try:
 except RecipeError as error:
     print(error)
 """
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
-    environment = {**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {
-        "type": "worker", "index": 0}}), "PYTHONPATH": str(pathlib.Path(recipe.__file__)
-                                                           .parents[2])}
+    environment = {**os.environ, "TF_CONFIG": distribution.local_cluster(2)[0],
+                   "PYTHONPATH": str(pathlib.Path(recipe.__file__).parents[2])}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=240, env=environment, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -13,6 +13,7 @@ resumes what did not.
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import pathlib
@@ -21,13 +22,11 @@ import time
 from tinybert_keras.ablation import results as results_lib
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import ConfigError
-from tinybert_keras.config import split_overrides
 from tinybert_keras.config.ablation import VARIANTS
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe.augment import augment_task
 from tinybert_keras.recipe.finetune import finetune
 from tinybert_keras.recipe.general import general_distill
-from tinybert_keras.recipe.run import baseline_epochs
 from tinybert_keras.recipe.run import labels_only_student
 from tinybert_keras.recipe.run import teacher_folder
 from tinybert_keras.recipe.runs import RecipeError
@@ -68,44 +67,39 @@ class _Shared:
 
     def __init__(self, config, root, verbose):
         self.config, self.root, self.verbose = config, root, verbose
-        self.cache = {}
-
-    def _once(self, key, make):
-        if key not in self.cache:
-            self.cache[key] = make()
-        return self.cache[key]
 
     def config_for(self, task):
         """The base config, on `task` when one is named."""
         return self.config if task is None else self.config.replace(task=task)
 
+    @functools.cache
     def data(self, task):
-        return self._once(("data", task), lambda: inputs.load_task(
-            self.config_for(task).data_settings()))
+        return inputs.load_task(self.config_for(task).data_settings())
 
     def name(self, task):
         """The task's name, for folders and results."""
         return self.data(task).task.name
 
+    @functools.cache
     def teacher(self, task):
         config = self.config_for(task)
         folder = (teacher_folder(config, self.data(task)) if config.share_teacher
                   else self.root / "shared" / self.name(task) / "teacher")
-        return self._once(("teacher", task), lambda: finetune(
-            config.teacher, self.data(task), folder, config.finetune,
-            config.training_settings(), verbose=self.verbose)["preset"])
+        return finetune(config.teacher, self.data(task), folder, config.finetune,
+                        config.training_settings(), verbose=self.verbose)["preset"]
 
+    @functools.cache
     def augmented(self, task):
-        return self._once(("augmented", task), lambda: augment_task(
-            self.data(task), self.root / "shared" / self.name(task) / "augmented",
-            self.config.augmentation, verbose=self.verbose != 0)["path"])
+        return augment_task(self.data(task), self.root / "shared" / self.name(task) / "augmented",
+                            self.config.augmentation, verbose=self.verbose != 0)["path"]
 
+    @functools.cache
     def general(self, layer_map):
         config = self.config
-        return self._once(("general", layer_map), lambda: general_distill(
+        return general_distill(
             config.teacher, config.student, self.root / "shared" / "general" / layer_map,
             config.general.replace(layer_map=layer_map), config.training_settings(),
-            verbose=self.verbose)["preset"])
+            verbose=self.verbose)["preset"]
 
 
 def _run(shared, task, variant, seed, rate, run_dir):
@@ -116,10 +110,8 @@ def _run(shared, task, variant, seed, rate, run_dir):
         config = config.replace(baseline=config.baseline.replace(learning_rate=rate))
         return labels_only_student(config, data, run_dir, verbose=shared.verbose)["dev"]
     if variant.procedure == "finetune_general":
-        settings = config.baseline.replace(epochs=baseline_epochs(config, data))
-        student = shared.general(variant.layer_map)
-        return finetune(student, data, run_dir, settings, training,
-                        verbose=shared.verbose)["dev"]
+        return labels_only_student(config, data, run_dir, student=shared.general(variant.layer_map),
+                                   verbose=shared.verbose)["dev"]
     distill = config.distill.replace(
         layer_map=variant.layer_map,
         augmented_train=shared.augmented(task) if variant.augment else None,
@@ -158,7 +150,7 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
                         seeds=[0, 1], tasks=["trec"])
     ```
     """
-    (settings,) = split_overrides(overrides, settings or AblationSettings())
+    settings = (settings or AblationSettings()).replace(**overrides)
     if inputs.student_kind(config.student) != "shape":
         raise ConfigError(
             f"An ablation study needs a student shape (tinybert_4, or a mapping of num_layers, "

@@ -14,7 +14,6 @@ from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.augmentation.writer import check_output
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import shard_range
-from tinybert_keras.config import split_overrides
 from tinybert_keras.data.custom import label_key
 from tinybert_keras.data.files import load_files
 from tinybert_keras.data.files import read_file_records
@@ -157,11 +156,11 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     Example:
     ```python
     augment_file("glue_data/MRPC/train.tsv", "mrpc_aug.tsv", task="mrpc", masked_lm="none")
-    augment_file("reviews.csv", "reviews_aug.tsv", text_columns=["review"],
-                 label_column="sentiment", masked_lm="none", num_augmentations=4)
+    augment_file("reviews/train.csv", "reviews_aug.tsv", text_columns=["review"],
+                 label_column="stars", masked_lm="none", num_augmentations=4)
     ```
     """
-    (settings,) = split_overrides(overrides, settings or AugmentFileSettings())
+    settings = (settings or AugmentFileSettings()).replace(**overrides)
     if pathlib.Path(output_path).resolve() == pathlib.Path(input_path).resolve():
         raise ValueError(
             f"The output {output_path} is the input file: augmenting it in place would destroy "

@@ -61,7 +61,7 @@ def check_output(path):
 
     Example:
     ```python
-    check_output("train_aug.tsv")
+    check_output("new_aug.tsv")  # a new file: nothing to refuse
     ```
     """
     path = pathlib.Path(path)

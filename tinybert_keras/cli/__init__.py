@@ -7,7 +7,6 @@ and argument errors come at once: TensorFlow is imported only when a command run
 """
 
 import argparse
-import dataclasses
 import sys
 
 from tinybert_keras.cli import commands
@@ -40,10 +39,6 @@ CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo,
                "ablation), whose settings are the defaults here; flags override them.")
 
 
-def _field(cls, name):
-    return next(field for field in dataclasses.fields(cls) if field.name == name)
-
-
 def _command(subcommands, parent, name, run, help, description, config=True):
     parser = subcommands.add_parser(name, parents=[parent], help=help, description=description)
     if config:
@@ -70,7 +65,7 @@ def _add_stage(subcommands, parent, name, stage):
         if model == "finetuned_teacher":
             parser.add_argument("--teacher", dest=model, required=True, help=help_text)
         else:
-            add_setting(parser, _field(RecipeConfig, model), help_text=help_text)
+            add_setting(parser, RecipeConfig.__dataclass_fields__[model], more_help=help_text)
     if stage.data:
         add_settings(parser, DataSettings)
     add_settings(parser, TrainingSettings)
@@ -129,8 +124,8 @@ def build_parser():
         "Run the named config demo (or demo_quick): fine-tune the real pretrained "
         "all-MiniLM-L6-v2 on Rotten Tomatoes, general-distill a 3-layer 192-wide student on news "
         "text, run both task phases, train the same student on labels alone, and print a table. "
-        "Measured on 2 CPU cores: about 11 minutes, teacher fine-tuning included; --quick (a "
-        "smoke test) about 3. Equivalent to `run --config demo`.", config=False,
+        "Measured on 2 CPU cores: about 10 minutes, teacher fine-tuning included; --quick is a "
+        "smoke test of a few steps per stage. Equivalent to `run --config demo`.", config=False,
     )
     demo.add_argument("--quick", action="store_true", help="A few steps per stage (smoke test).")
     demo.add_argument("--output-dir", dest="demo_output_dir",
@@ -198,7 +193,3 @@ def main(argv=None):
     except (ValueError, FileNotFoundError) as error:
         print(f"tinybert-keras: error: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

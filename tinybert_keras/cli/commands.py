@@ -84,7 +84,8 @@ class Stage:
         section: the `RecipeConfig` section of the stage's settings.
         settings: that section's `Settings` class.
         folder: the stage's sub-folder of the config's `output_dir`.
-        models: the model arguments, each with its help line.
+        models: the model arguments, each with what its help adds to the setting's declared
+            help (for `finetuned_teacher`, not a setting, its whole help).
         data: whether the stage reads the task's data.
         function: the name of the `tinybert_keras.recipe` function.
         help: the one-line help.
@@ -106,22 +107,18 @@ class Stage:
     description: str
 
 
-STUDENT_HELP = ("tinybert_4, tinybert_6, a JSON shape like '{\"num_layers\": 4, \"hidden_dim\": "
-                "312, \"intermediate_dim\": 1200, \"num_heads\": 12}', or a preset")
-
 STAGES = {
     "finetune-teacher": Stage(
         "finetune", FinetuneSettings, "teacher",
-        {"teacher": "The pre-trained model to fine-tune: a keras-hub preset, a local or Hugging "
-                    "Face directory, an hf:// handle, or all_minilm_l6_v2 (offline)."},
+        {"teacher": "Fine-tuned here on the task's labels."},
         True, "finetune", "Fine-tune a BERT teacher on a task.",
         "Fine-tune a keras-hub BERT on a task's labels; writes a TextClassifier preset to "
         "OUTPUT_DIR/preset.",
     ),
     "general-distill": Stage(
         "general", GeneralSettings, "general",
-        {"teacher": "The pre-trained (not fine-tuned) teacher's preset.",
-         "student": f"The student: {STUDENT_HELP} to continue from."},
+        {"teacher": "Pre-trained, not fine-tuned on a task.",
+         "student": "A preset is continued from."},
         False, "general_distill", "General distillation on plain text.",
         "Distill a pre-trained teacher's embeddings, attention scores and hidden states into a "
         "student on a text corpus; writes a Backbone preset to OUTPUT_DIR/preset. Expensive at "
@@ -131,8 +128,8 @@ STAGES = {
         "distill", DistillSettings, "task",
         {"finetuned_teacher": "The fine-tuned teacher's classifier preset (finetune-teacher's "
                               "OUTPUT_DIR/preset).",
-         "student": f"The student: {STUDENT_HELP} (a general student, e.g. "
-                    "hf://huawei-noah/TinyBERT_General_4L_312D); a shape starts it random."},
+         "student": "A general student (e.g. hf://huawei-noah/TinyBERT_General_4L_312D) is "
+                    "continued from; a shape starts random."},
         True, "task_distill", "Task distillation: intermediate layers, then predictions.",
         "Check the fine-tuned teacher on dev, distill its intermediate layers (on augmented data "
         "if given), then its predictions with warm-up and decay, keeping the best dev "
@@ -141,10 +138,19 @@ STAGES = {
 }
 
 
+def _base_config(args):
+    """The `--config` file, or the defaults."""
+    return RecipeConfig.from_file(args.config) if args.config else RecipeConfig()
+
+
 def _config(args):
     """The `--config` file (or the defaults) with every flag laid over it."""
-    base = RecipeConfig.from_file(args.config) if args.config else RecipeConfig()
-    return merged(base, given(args, RecipeConfig, sections=True))
+    return merged(_base_config(args), given(args, RecipeConfig, sections=True))
+
+
+def _settings(args, cls, section):
+    """A command's own settings: `cls`'s defaults with its `section.` flags laid over them."""
+    return merged(cls(), given(args, cls, prefix=f"{section}."))
 
 
 def _print_json(value):
@@ -168,15 +174,16 @@ def stage_command(stage):
 
     def run(args):
         config = _config(args)
-        if stage.data:
-            config.data_settings().check_files()
+        data = config.data_settings() if stage.data else None
+        if data is not None:
+            data.check_files()
         output_dir = args.stage_output_dir or str(pathlib.Path(config.output_dir) / stage.folder)
         recipe = import_quietly("tinybert_keras.recipe", args.verbose)
         models = [getattr(args, "finetuned_teacher", None) or config.teacher]
         if "student" in stage.models:
             models.append(config.student)
-        if stage.data:
-            models.append(config.data_settings())
+        if data is not None:
+            models.append(data)
         function = getattr(recipe, stage.function)
         _print_json(function(*models, output_dir, getattr(config, stage.section),
                              config.training_settings()))
@@ -262,7 +269,8 @@ def ablate(args):
     """`tinybert-keras ablate`: an ablation study, then its report.
 
     Args:
-        args: `--config`, any setting of `RecipeConfig` and of `AblationSettings` as a flag.
+        args: `--config` (the base `RecipeConfig`, else the defaults) and any setting of
+            `AblationSettings` as a flag.
 
     Returns:
         0 once the report is written.
@@ -273,8 +281,8 @@ def ablate(args):
                                       "no_attn", "--seeds", "0", "1", "--tasks", "trec"]))  # 0
     ```
     """
-    config = _config(args)
-    settings = merged(AblationSettings(), given(args, AblationSettings, prefix="ablation."))
+    config = _base_config(args)
+    settings = _settings(args, AblationSettings, "ablation")
     ablation = import_quietly("tinybert_keras.ablation", args.verbose)
     rows = ablation.run_ablation(config, settings)
     print("\n" + ablation.write_report(rows, settings.output_dir))
@@ -293,10 +301,11 @@ def augment(args):
     Example:
     ```python
     augment(build_parser().parse_args(["augment", "train.tsv", "more_aug.tsv",
+                                       "--text-column", "sentence", "--label-column", "label",
                                        "--masked-lm", "none", "--num-augmentations", "2"]))  # 0
     ```
     """
-    settings = merged(AugmentFileSettings(), given(args, AugmentFileSettings, prefix="augment."))
+    settings = _settings(args, AugmentFileSettings, "augment")
     settings.check_input()
     augmentation = import_quietly("tinybert_keras.augmentation", args.verbose)
     rows = augmentation.augment_file(args.input, args.output, settings)
@@ -305,9 +314,22 @@ def augment(args):
 
 
 def export(args):
-    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files."""
-    settings = merged(ExportSettings(), given(args, ExportSettings, prefix="export."))
-    from tinybert_keras import recipe
+    """`tinybert-keras export`: a classifier preset as ONNX and LiteRT files.
+
+    Args:
+        args: the preset, the output folder and any setting of `ExportSettings` as a flag.
+
+    Returns:
+        0 once the files and the preprocessor are written.
+
+    Example:
+    ```python
+    export(build_parser().parse_args(["export", "runs/task/preset", "runs/export",
+                                      "--format", "onnx", "--precision", "float32"]))  # 0
+    ```
+    """
+    settings = _settings(args, ExportSettings, "export")
+    recipe = import_quietly("tinybert_keras.recipe", args.verbose)
 
     _print_json(recipe.export_classifier(args.preset, args.output_dir, settings))
     return 0
@@ -328,7 +350,7 @@ def prepare_corpus(args):
                                               "--tokenizer", "bert_base_en_uncased"]))  # 0
     ```
     """
-    settings = merged(CorpusSettings(), given(args, CorpusSettings, prefix="corpus."))
+    settings = _settings(args, CorpusSettings, "corpus")
     recipe = import_quietly("tinybert_keras.recipe", args.verbose)
 
     _print_json(recipe.prepare_corpus(args.output, settings))

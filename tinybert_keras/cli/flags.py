@@ -64,7 +64,7 @@ def _dest(name, prefix):
     return prefix.replace(".", "__") + name
 
 
-def add_setting(parser, field, prefix="", bare=False, help_text=None):
+def add_setting(parser, field, prefix="", bare=False, more_help=None):
     """Adds the flag of one settings field to a parser.
 
     Args:
@@ -74,7 +74,7 @@ def add_setting(parser, field, prefix="", bare=False, help_text=None):
             it.
         bare: leave the prefix out of the flag itself (a stage command's own section:
             `task-distill --temperature`).
-        help_text: a help line instead of the field's own.
+        more_help: what the flag means in this command, added after the field's own help.
 
     Example:
     ```python
@@ -86,7 +86,8 @@ def add_setting(parser, field, prefix="", bare=False, help_text=None):
     shown = {None: "none", True: "true", False: "false"}.get(default, default) if isinstance(
         default, (bool, type(None))) else default
     options = {"dest": _dest(field.name, prefix), "default": argparse.SUPPRESS,
-               "help": f"{help_text or field.metadata['help']} Default: {shown}."}
+               "help": " ".join(filter(None, (field.metadata["help"], more_help,
+                                              f"Default: {shown}.")))}
     if isinstance(kind, kinds.Boolean):
         options["action"] = argparse.BooleanOptionalAction
     else:

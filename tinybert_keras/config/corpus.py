@@ -13,14 +13,20 @@ from tinybert_keras.config.kinds import Texts
 from tinybert_keras.config.stages import COUNT
 
 
+def _shard_parts(shard):
+    """`(i, N)` of a shard written `"i/N"` (spaces allowed), or `None` if it is not one."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", shard) if isinstance(shard, str) else None
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
+
+
 def _check_shard(name, value):
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value) if isinstance(value, str) else None
-    if match is None or not int(match.group(1)) < int(match.group(2)):
+    parts = _shard_parts(value)
+    if parts is None or not parts[0] < parts[1]:
         raise ConfigError(
             f"{name} must be I/N with 0 <= I < N, the I-th of N machines counting from 0 (0/4, "
             f"1/4, 2/4, 3/4); got {value!r}."
         )
-    return f"{int(match.group(1))}/{int(match.group(2))}"
+    return "{}/{}".format(*parts)
 
 
 SHARD = Custom(checker=_check_shard, parser=str, optional=True, metavar="I/N")
@@ -45,7 +51,7 @@ def shard_range(shard, count):
     """
     if shard is None:
         return range(count)
-    index, shards = map(int, shard.split("/"))
+    index, shards = _shard_parts(shard)
     return range(index * count // shards, (index + 1) * count // shards)
 
 
@@ -82,8 +88,9 @@ class CorpusSettings(Settings):
         "blocks together are the whole corpus.", SHARD)
 
     def check_together(self):
-        if self.shard is not None and int(self.shard.split("/")[1]) > self.num_files:
+        shards = None if self.shard is None else _shard_parts(self.shard)[1]
+        if shards is not None and shards > self.num_files:
             raise ConfigError(
-                f"shard {self.shard} splits {self.num_files} files {self.shard.split('/')[1]} "
-                "ways; raise num_files to at least the number of machines."
+                f"shard {self.shard} splits {self.num_files} files {shards} ways; raise "
+                "num_files to at least the number of machines."
             )

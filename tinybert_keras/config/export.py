@@ -5,25 +5,18 @@ import dataclasses
 from tinybert_keras.config.fields import Settings
 from tinybert_keras.config.fields import setting
 from tinybert_keras.config.kinds import Boolean
-from tinybert_keras.config.kinds import ConfigError
-from tinybert_keras.config.kinds import Custom
+from tinybert_keras.config.kinds import Choice
+from tinybert_keras.config.kinds import Several
 
 FORMATS = ("onnx", "litert")
 PRECISIONS = ("float32", "int8")
 
 
-def _subset(allowed):
-    def check(name, value):
-        values = [value] if isinstance(value, str) else value
-        if (not isinstance(values, (list, tuple)) or not values
-                or any(item not in allowed for item in values)):
-            raise ConfigError(
-                f"{name} must be one or more of {', '.join(allowed)}; got {value!r}."
-            )
-        return list(dict.fromkeys(values))
-
-    return Custom(checker=check, parser=lambda text: text.split(","),
-                  metavar=",".join(allowed))
+def _some_of(allowed, singular):
+    # A repeated flag (`--precision int8 --precision float32`) cannot swallow the positional
+    # preset and folder.
+    return Several(item=Choice(values=allowed), singular=singular, unique=True,
+                   metavar="{" + ",".join(allowed) + "}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,11 +38,11 @@ class ExportSettings(Settings):
     """
 
     formats: list = setting(
-        list(FORMATS), "Runtimes to export for, comma-separated: onnx (ONNX Runtime), litert "
-        "(LiteRT, formerly TensorFlow Lite).", _subset(FORMATS))
+        list(FORMATS), "Runtimes to export for, one or both: onnx (ONNX Runtime), litert (LiteRT, "
+        "formerly TensorFlow Lite).", _some_of(FORMATS, "format"))
     precisions: list = setting(
-        list(PRECISIONS), "Precisions, comma-separated: float32, int8 (dynamic-range: int8 "
-        "weights, activations quantized on the fly).", _subset(PRECISIONS))
+        list(PRECISIONS), "Precisions, one or both: float32, int8 (dynamic-range: int8 weights, "
+        "activations quantized on the fly).", _some_of(PRECISIONS, "precision"))
     cls_only_last_layer: bool = setting(
         True, "The last layer computes only the [CLS] row, the only one the logits read (same "
         "logits, a layer's worth less work per token).", Boolean())

@@ -7,9 +7,9 @@ command line both go through that constructor, and the command line's flags are 
 the fields' kinds and help. So a setting's default, type and help are written once.
 """
 
+import copy
 import dataclasses
 import difflib
-import json
 
 from tinybert_keras.config.kinds import ConfigError
 
@@ -37,7 +37,7 @@ def setting(default, help, kind):
     """
     metadata = {"help": help, "kind": kind}
     if isinstance(default, (list, dict)):
-        return dataclasses.field(default_factory=lambda: json.loads(json.dumps(default)),
+        return dataclasses.field(default_factory=lambda: copy.deepcopy(default),
                                  metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
 
@@ -122,23 +122,32 @@ class Settings:
             )
         for key in values:
             if key not in cls.names():
-                raise ConfigError(f"Unknown setting '{where}{key}'.{cls.suggest(key)}")
+                raise cls.unknown(key, where)
         try:
             return cls(**values)
         except ConfigError as error:
             raise ConfigError(f"{where}{error}") from None
 
     @classmethod
-    def suggest(cls, key):
-        """A hint for a misspelled or misplaced setting name."""
-        close = difflib.get_close_matches(key, cls.names(), n=1)
-        if close:
-            return f" Did you mean {close[0]!r}?"
-        for field in dataclasses.fields(cls):
-            inner = field.metadata.get("section")
-            if inner is not None and key in inner.names():
-                return f" It belongs to the {field.name!r} section: {field.name}: {{{key}: ...}}."
-        return f" Known settings: {cls.names()}."
+    def unknown(cls, key, where=""):
+        """The error for a name this class does not declare, with a hint (see `unknown_setting`).
+
+        Args:
+            key: the unknown name.
+            where: the enclosing section's prefix for the message (`"distill."`).
+
+        Returns:
+            A `ConfigError`, to raise.
+
+        Example:
+        ```python
+        from tinybert_keras.config import FinetuneSettings
+        str(FinetuneSettings.unknown("epoch"))  # "Unknown setting 'epoch'. Did you mean 'epochs'?"
+        ```
+        """
+        sections = {field.name: field.metadata["section"] for field in dataclasses.fields(cls)
+                    if "section" in field.metadata}
+        return unknown_setting(key, cls.names(), where, sections)
 
     def replace(self, **changes):
         """A copy with some settings changed (and checked).
@@ -157,12 +166,44 @@ class Settings:
         """
         for key in changes:
             if key not in self.names():
-                raise ConfigError(f"Unknown setting {key!r}.{self.suggest(key)}")
+                raise self.unknown(key)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self):
         """The settings as a plain, JSON- and YAML-ready dict (sections nested)."""
         return dataclasses.asdict(self)
+
+
+def unknown_setting(key, known, where="", sections=None):
+    """The error for a setting name nothing declares: the closest known name, the section that
+    declares it, or the known names.
+
+    Args:
+        key: the unknown name.
+        known: the names that are declared where it was given.
+        where: the enclosing section's prefix for the message (`"distill."`).
+        sections: optional dict from section name to its `Settings` class, to say in which
+            section a misplaced name belongs.
+
+    Returns:
+        A `ConfigError`, to raise.
+
+    Example:
+    ```python
+    str(unknown_setting("batchsize", ["batch_size", "seed"]))
+    # "Unknown setting 'batchsize'. Did you mean 'batch_size'?"
+    ```
+    """
+    close = difflib.get_close_matches(key, known, n=1)
+    owner = next((section for section, cls in (sections or {}).items() if key in cls.names()),
+                 None)
+    if close:
+        hint = f" Did you mean {close[0]!r}?"
+    elif owner is not None:
+        hint = f" It belongs to the {owner!r} section: {owner}: {{{key}: ...}}."
+    else:
+        hint = f" Known settings: {list(known)}."
+    return ConfigError(f"Unknown setting {where + key!r}.{hint}")
 
 
 def leaves(cls, prefix=""):
@@ -194,7 +235,7 @@ def split_overrides(overrides, *groups):
 
     Args:
         overrides: a dict of settings by name.
-        *groups: `Settings` instances; each name must belong to exactly one of them.
+        *groups: `Settings` instances; a name goes to the first group that declares it.
 
     Returns:
         The groups, in order, with the overrides applied.
@@ -210,9 +251,6 @@ def split_overrides(overrides, *groups):
     for key, value in overrides.items():
         owners = [i for i, group in enumerate(groups) if key in group.names()]
         if not owners:
-            known = sorted(name for group in groups for name in group.names())
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else f" Known settings: {known}."
-            raise ConfigError(f"Unknown setting {key!r}.{hint}")
+            raise unknown_setting(key, sorted(name for group in groups for name in group.names()))
         changes[owners[0]][key] = value
     return [group.replace(**change) for group, change in zip(groups, changes)]

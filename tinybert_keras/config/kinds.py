@@ -175,6 +175,7 @@ class Several(Kind):
     Args:
         item: the kind of each value (default `Text()`).
         singular: the repeated flag's name, if the flag is repeated rather than listed.
+        unique: drop repeated values, keeping the first of each.
         **kind: `optional`, `metavar` (see `Kind`).
 
     Example:
@@ -185,12 +186,14 @@ class Several(Kind):
 
     item: Kind = dataclasses.field(default=Text(), kw_only=True)
     singular: str = dataclasses.field(default=None, kw_only=True)
+    unique: bool = dataclasses.field(default=False, kw_only=True)
 
     def _check(self, name, value):
         values = list(value) if isinstance(value, (list, tuple)) else [value]
         if not values:
             raise ConfigError(f"{name} must list at least one value; got {value!r}.")
-        return [self.item.check(f"{name}[{index}]", item) for index, item in enumerate(values)]
+        checked = [self.item.check(f"{name}[{index}]", item) for index, item in enumerate(values)]
+        return list(dict.fromkeys(checked)) if self.unique else checked
 
     def _parse(self, text):
         return self.item.parse(text)

@@ -13,6 +13,7 @@ from tinybert_keras.config.kinds import Boolean
 from tinybert_keras.config.kinds import ConfigError
 from tinybert_keras.config.kinds import Text
 from tinybert_keras.config.stages import STUDENT
+from tinybert_keras.config.stages import STUDENT_CONFIGS
 from tinybert_keras.config.augment import AugmentSettings
 from tinybert_keras.config.stages import BaselineSettings
 from tinybert_keras.config.stages import DistillSettings
@@ -78,9 +79,8 @@ class RecipeConfig(DataSettings, TrainingSettings):
         "bert_base_en_uncased", "The pre-trained teacher: a keras-hub preset, a local or Hugging "
         "Face directory, an hf:// handle, or all_minilm_l6_v2 (offline).", Text(metavar="PRESET"))
     student: object = setting(
-        "tinybert_4", "tinybert_4, tinybert_6, a JSON shape like '{\"num_layers\": 4, "
-        "\"hidden_dim\": 312, \"intermediate_dim\": 1200, \"num_heads\": 12}', or a general "
-        "student's preset.", STUDENT)
+        "tinybert_4", f"{', '.join(STUDENT_CONFIGS)}, a JSON shape like "
+        f"'{json.dumps(STUDENT_CONFIGS['tinybert_4'])}', or a general student's preset.", STUDENT)
     output_dir: str = setting("tinybert_run", "Folder for the stages' folders.",
                               Text(metavar="DIR"))
     share_teacher: bool = setting(
@@ -120,7 +120,7 @@ class RecipeConfig(DataSettings, TrainingSettings):
         """One of the configs that come with the package (`NAMED_CONFIGS`).
 
         Args:
-            name: `"paper"`, `"demo"` or `"demo_quick"`.
+            name: `"paper"`, `"demo"`, `"demo_quick"` or `"ablation"`.
 
         Returns:
             A `RecipeConfig`.

@@ -25,6 +25,15 @@ NON_NEGATIVE = Number(minimum=0)
 COUNT = Number(minimum=1, integer=True)
 OPTIONAL_COUNT = Number(minimum=1, integer=True, optional=True)
 SHAPE_KEYS = ("num_layers", "hidden_dim", "intermediate_dim", "num_heads")
+# The student shapes known by name (`tinybert_keras.core.students.student_backbone`).
+STUDENT_CONFIGS = {
+    "tinybert_4": {"num_layers": 4, "hidden_dim": 312, "intermediate_dim": 1200, "num_heads": 12},
+    "tinybert_6": {"num_layers": 6, "hidden_dim": 768, "intermediate_dim": 3072, "num_heads": 12},
+}
+# What the means of TinyBERT's losses run over (`tinybert_keras.core.losses`).
+FORMULATIONS = ("paper", "official")
+# The precisions a frozen teacher can run in (`tinybert_keras.core.precision`).
+TEACHER_DTYPES = ("float32", "bfloat16", "float16")
 
 
 def _check_layer_map(name, value):
@@ -66,7 +75,7 @@ def _check_student(name, value):
             COUNT.check(f"{name}.{key}", value[key])
         return dict(value)
     raise ConfigError(
-        f"{name} must be a shape name (tinybert_4, tinybert_6), a shape (a mapping with "
+        f"{name} must be a shape name ({', '.join(STUDENT_CONFIGS)}), a shape (a mapping with "
         f"{', '.join(SHAPE_KEYS)}), or a preset; got {value!r}."
     )
 
@@ -212,7 +221,7 @@ class LayerwiseSettings(Settings):
         "3,6,9,12.", LAYER_MAP)
     formulation: str = setting(
         "paper", "Loss averaging: the paper's (real tokens) or the official code's.",
-        Choice(values=("paper", "official")))
+        Choice(values=FORMULATIONS))
     shared_projection: bool = setting(
         False, "One projection for the embeddings and every layer (the official fit_dense) "
         "instead of one per layer.", Boolean())
@@ -230,7 +239,7 @@ class LayerwiseSettings(Settings):
     teacher_dtype: str = setting(
         "float32", "Precision of the frozen teacher's pass: bfloat16 on CPUs with AVX512_BF16 or "
         "AMX and on recent GPUs, float16 on GPUs without bfloat16; the student stays float32.",
-        Choice(values=("float32", "bfloat16", "float16")))
+        Choice(values=TEACHER_DTYPES))
 
 
 @dataclasses.dataclass(frozen=True)

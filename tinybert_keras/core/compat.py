@@ -14,10 +14,12 @@ The versions these attributes were checked against are the bounds of `keras` and
 
 import importlib
 import importlib.metadata
-import re
 import types
 
+import keras
+import keras_hub
 from keras import ops
+from packaging.requirements import Requirement
 
 # Passed as `return_attention_scores` through keras-hub's `TransformerEncoder` into its
 # `MultiHeadAttention`. Both only test it for truth, so it reaches `_compute_attention` intact,
@@ -67,7 +69,7 @@ def supported_versions():
     """The version ranges of Keras and keras-hub this package declares.
 
     Returns:
-        A dict such as `{"keras": "<3.16,>=3.12", "keras-hub": "<0.33,>=0.20"}`, read from the
+        A dict such as `{"keras": "<3.16,>=3.15", "keras-hub": "<0.33,>=0.31"}`, read from the
         installed `tinybert-keras` metadata (empty when it is not installed).
 
     Example:
@@ -80,10 +82,9 @@ def supported_versions():
     except importlib.metadata.PackageNotFoundError:
         return {}
     ranges = {}
-    for requirement in requirements:
-        match = re.fullmatch(r"(keras-hub|keras)\s*([<>=!~][^;]*)", requirement.strip())
-        if match:
-            ranges[match.group(1)] = match.group(2).strip()
+    for requirement in map(Requirement, requirements):
+        if requirement.name in ("keras", "keras-hub"):
+            ranges[requirement.name] = str(requirement.specifier)
     return ranges
 
 
@@ -256,8 +257,6 @@ def fit_across_workers(model):
     model.fit(dataset, epochs=2)
     ```
     """
-    import keras
-
     strategy = model.distribute_strategy
     symbolic_build = _require(model, SYMBOLIC_BUILD)
     _require(model, MAYBE_SYMBOLIC_BUILD)
@@ -294,9 +293,6 @@ def check_supported():
     check_supported()
     ```
     """
-    import keras
-    import keras_hub
-
     backbone = keras_hub.models.BertBackbone(
         vocabulary_size=10, num_layers=1, num_heads=1, hidden_dim=4, intermediate_dim=8
     )

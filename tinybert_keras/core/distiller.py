@@ -155,6 +155,8 @@ class Distiller(keras.Model):
             self.teacher_view, self.student_view, self.enabled, layer_map, average_attention_heads
         )
         self.regression = self.student_view.is_classifier and student.num_classes == 1
+        # The official code's regression prediction loss targets the gold labels.
+        self._official_regression = self.regression and formulation == "official"
         self.hidden_state_loss = HiddenStateLoss(formulation)
         self.attention_score_loss = AttentionScoreLoss(formulation, average_attention_heads)
         self.prediction_loss_fn = PredictionLoss(temperature, formulation, self.regression)
@@ -162,6 +164,8 @@ class Distiller(keras.Model):
         self.term_trackers = {
             term: keras.metrics.Mean(name=f"{term}_loss") for term in LOSS_TERMS if self.enabled[term]
         }
+        # The student's update alone, XLA-compiled, when the teacher must run outside XLA.
+        self._student_xla = None
         self.built = True
 
     @property
@@ -173,11 +177,6 @@ class Distiller(keras.Model):
     def student(self):
         """The student model, as given: a keras-hub model that can be saved as a preset."""
         return self.student_view.model
-
-    @property
-    def needs_teacher(self):
-        """Whether a switched-on loss compares with the teacher (else it never runs)."""
-        return any(self.enabled[term] for term in (*LAYERWISE_TERMS, "prediction"))
 
     def _split_inputs(self, x):
         """`(backbone inputs, precomputed teacher logits or None)` of a batch's `x`."""
@@ -256,8 +255,7 @@ class Distiller(keras.Model):
                 for m in range(1, len(g))
             )
         if self.enabled["prediction"]:
-            official_regression = self.regression and self._config["formulation"] == "official"
-            if official_regression:
+            if self._official_regression:
                 target = y
             else:
                 target = teacher["logits"] if cached_logits is None else cached_logits
@@ -305,7 +303,7 @@ class Distiller(keras.Model):
         x, y = self._unpack(data)
         x, cached_logits = self._split_inputs(x)
         teacher = self._teacher_pass(x, cached_logits)
-        update = getattr(self, "_student_xla", None) or self._student_update
+        update = self._student_xla or self._student_update
         total, losses, logits = update(x, y, teacher, cached_logits)
         return self._step_outputs(x, y, total, losses, {"logits": logits})
 

@@ -5,6 +5,8 @@ import keras_hub
 from keras import ops
 
 from tinybert_keras.core import compat
+from tinybert_keras.core.layerwise import embedding_model
+from tinybert_keras.core.layerwise import pooled_and_logits
 
 INPUTS = ("token_ids", "segment_ids", "padding_mask")
 
@@ -47,8 +49,7 @@ def cls_only_classifier(classifier):
         )
     backbone = classifier.backbone
     inputs = {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in INPUTS}
-    embeddings = keras.Model(backbone.input, backbone.get_layer("embeddings_dropout").output)
-    x = embeddings(inputs)
+    x = embedding_model(backbone)(inputs)
     for layer in backbone.transformer_layers[:-1]:
         x = layer(x, padding_mask=inputs["padding_mask"])
     parts = compat.encoder_sublayers(backbone.transformer_layers[-1])
@@ -60,6 +61,5 @@ def cls_only_classifier(classifier):
     row = parts["self_attention_layer_norm"](parts["self_attention_dropout"](attended) + row)
     hidden = parts["feedforward_output_dense"](parts["feedforward_intermediate_dense"](row))
     row = parts["feedforward_layer_norm"](parts["feedforward_dropout"](hidden) + row)
-    pooled = backbone.pooled_dense(row[:, 0, :])
-    logits = classifier.output_dense(classifier.output_dropout(pooled))
+    _, logits = pooled_and_logits(classifier, row[:, 0, :])
     return keras.Model(inputs, logits, name=f"{classifier.name}_cls_only")

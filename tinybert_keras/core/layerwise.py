@@ -6,6 +6,72 @@ from keras import ops
 
 from tinybert_keras.core import compat
 
+
+def embedding_model(backbone):
+    """The part of a keras-hub BERT from its inputs to its embedding layer's output.
+
+    Args:
+        backbone: a `keras_hub.models.BertBackbone`.
+
+    Returns:
+        A functional `keras.Model` from the backbone's input dict to `[batch, seq, hidden]`,
+        sharing the backbone's weights.
+
+    Raises:
+        ValueError: when the backbone's graph has no `embeddings_dropout` layer.
+
+    Example:
+    ```python
+    import numpy as np
+    import keras_hub
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
+    x = {"token_ids": np.ones((2, 5), "int32"), "segment_ids": np.zeros((2, 5), "int32"),
+         "padding_mask": np.ones((2, 5), "int32")}
+    embedding_model(backbone)(x).shape  # (2, 5, 8)
+    ```
+    """
+    try:
+        embeddings = backbone.get_layer("embeddings_dropout").output
+    except ValueError as error:
+        raise ValueError(
+            f"{type(backbone).__name__} has no `embeddings_dropout` layer, so its embedding "
+            "output cannot be found; LayerwiseBert supports keras-hub BertBackbone graphs."
+        ) from error
+    return keras.Model(backbone.input, embeddings, name="embedding_model")
+
+
+def pooled_and_logits(model, cls_hidden, training=None):
+    """A BERT's pooler on the last layer's [CLS] row and, for a classifier, its head's logits.
+
+    Args:
+        model: a `keras_hub.models.BertBackbone` or `BertTextClassifier`.
+        cls_hidden: the last Transformer layer's [CLS] row, `[batch, hidden]`.
+        training: whether the classifier's dropout is active.
+
+    Returns:
+        `(pooled, logits)`: the pooled output `[batch, hidden]`, and the logits
+        `[batch, num_classes]` (`None` for a backbone).
+
+    Example:
+    ```python
+    import numpy as np
+    import keras_hub
+    backbone = keras_hub.models.BertBackbone(
+        vocabulary_size=100, num_layers=1, num_heads=2, hidden_dim=8, intermediate_dim=16)
+    classifier = keras_hub.models.BertTextClassifier(backbone, 3, preprocessor=None)
+    pooled, logits = pooled_and_logits(classifier, np.ones((2, 8), "float32"))
+    logits.shape  # (2, 3)
+    ```
+    """
+    is_classifier = isinstance(model, keras_hub.models.BertTextClassifier)
+    backbone = model.backbone if is_classifier else model
+    pooled = backbone.pooled_dense(cls_hidden)
+    if not is_classifier:
+        return pooled, None
+    return pooled, model.output_dense(model.output_dropout(pooled, training=training))
+
+
 @keras.saving.register_keras_serializable(package="tinybert_keras")
 class LayerwiseBert(keras.layers.Layer):
     """The layerwise view of a keras-hub `BertBackbone` or `BertTextClassifier`.
@@ -56,16 +122,8 @@ class LayerwiseBert(keras.layers.Layer):
                 f"{type(model).__name__}."
             )
         self.model = model
-        backbone = self.backbone
-        try:
-            embeddings = backbone.get_layer("embeddings_dropout").output
-        except ValueError as error:
-            raise ValueError(
-                f"{type(backbone).__name__} has no `embeddings_dropout` layer, so its embedding "
-                "output cannot be found; LayerwiseBert supports keras-hub BertBackbone graphs."
-            ) from error
-        self.embedding_model = keras.Model(backbone.input, embeddings, name="embedding_model")
-        for layer in backbone.transformer_layers:
+        self.embedding_model = embedding_model(self.backbone)
+        for layer in self.backbone.transformer_layers:
             compat.expose_attention_logits(layer)
 
     @property
@@ -96,7 +154,9 @@ class LayerwiseBert(keras.layers.Layer):
             )
             hidden_states.append(x)
             attention_scores.append(scores)
-        pooled = self.backbone.pooled_dense(x[:, self.backbone.cls_token_index, :])
+        pooled, logits = pooled_and_logits(
+            self.model, x[:, self.backbone.cls_token_index, :], training=training
+        )
         outputs = {
             "embeddings": hidden_states[0],
             "hidden_states": hidden_states,
@@ -104,9 +164,8 @@ class LayerwiseBert(keras.layers.Layer):
             "sequence_output": x,
             "pooled_output": pooled,
         }
-        if self.is_classifier:
-            pooled = self.model.output_dropout(pooled, training=training)
-            outputs["logits"] = self.model.output_dense(pooled)
+        if logits is not None:
+            outputs["logits"] = logits
         return outputs
 
     def get_config(self):

@@ -19,7 +19,8 @@ The paper's formulas say "MSE" without saying what the mean runs over. Two formu
 import keras
 from keras import ops
 
-FORMULATIONS = ("paper", "official")
+from tinybert_keras.config.stages import FORMULATIONS
+from tinybert_keras.core.pairing import check_heads
 
 
 def _check_formulation(formulation):
@@ -40,17 +41,15 @@ def _masked_mean(values, weights):
     return ops.mean(per_example)
 
 
+def _squared_error(outputs, targets):
+    """The mean squared error of single regression outputs, each side flattened to `[batch]`."""
+    return ops.mean(ops.square(ops.reshape(outputs, (-1,)) - ops.reshape(targets, (-1,))))
+
+
 class _TinyBertLoss(keras.distillation.DistillationLoss):
     def __init__(self, formulation="paper"):
         _check_formulation(formulation)
         self.formulation = formulation
-
-    def validate_outputs(self, teacher_outputs, student_outputs):
-        if teacher_outputs.shape[-1] != student_outputs.shape[-1]:
-            raise ValueError(
-                f"{type(self).__name__} compares tensors of the same width; got teacher "
-                f"{teacher_outputs.shape} and student {student_outputs.shape}."
-            )
 
     def get_config(self):
         return {"formulation": self.formulation}
@@ -122,14 +121,7 @@ class AttentionScoreLoss(_TinyBertLoss):
         self.average_heads = average_heads
 
     def validate_outputs(self, teacher_outputs, student_outputs):
-        heads_t, heads_s = teacher_outputs.shape[1], student_outputs.shape[1]
-        if heads_t != heads_s and not self.average_heads:
-            raise ValueError(
-                f"The teacher has {heads_t} attention heads and the student {heads_s}, so their "
-                "attention scores cannot be matched head by head. Give the student "
-                f"{heads_t} heads, pass `average_attention_heads=True` to compare head-averaged "
-                "score maps, or turn the attention loss off (`attention_loss=False`)."
-            )
+        check_heads(teacher_outputs.shape[1], student_outputs.shape[1], self.average_heads)
 
     def compute_loss(self, teacher_outputs, student_outputs, padding_mask=None):
         """Args:
@@ -202,7 +194,7 @@ class PredictionLoss(_TinyBertLoss):
         teacher = ops.cast(teacher_outputs, "float32")
         student = ops.cast(student_outputs, "float32")
         if self.regression:
-            return ops.mean(ops.square(ops.reshape(student, (-1,)) - ops.reshape(teacher, (-1,))))
+            return _squared_error(student, teacher)
         targets = ops.softmax(teacher / self.temperature, axis=-1)
         log_probs = ops.log_softmax(student / self.temperature, axis=-1)
         cross_entropy = -targets * log_probs
@@ -235,11 +227,11 @@ def label_loss(labels, logits, regression=False):
     Example:
     ```python
     import numpy as np
-    float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # log 2, about 0.693
+    # Two equal logits: the cross-entropy is log 2.
+    float(label_loss(np.array([0]), np.array([[0.0, 0.0]], "float32")))  # 0.693147
     ```
     """
     logits = ops.cast(logits, "float32")
     if regression:
-        labels = ops.reshape(ops.cast(labels, "float32"), (-1,))
-        return ops.mean(ops.square(ops.reshape(logits, (-1,)) - labels))
+        return _squared_error(logits, ops.cast(labels, "float32"))
     return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))

@@ -12,6 +12,32 @@ SHAPE = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim", "max_sequen
 """The backbone settings `check_pair` reads."""
 
 
+def check_heads(teacher_heads, student_heads, average_heads=False):
+    """Checks that the attention loss can compare a teacher's and a student's attention scores.
+
+    Args:
+        teacher_heads: the teacher's number of attention heads.
+        student_heads: the student's.
+        average_heads: whether the scores are compared head-averaged (any counts then fit).
+
+    Raises:
+        ValueError: for different head counts compared head by head, saying what to change.
+
+    Example:
+    ```python
+    check_heads(12, 12)
+    check_heads(16, 12, average_heads=True)
+    ```
+    """
+    if teacher_heads != student_heads and not average_heads:
+        raise ValueError(
+            f"The teacher has {teacher_heads} attention heads and the student {student_heads}, "
+            "so the attention loss cannot match them head by head. Give the student "
+            f"{teacher_heads} heads, pass `average_attention_heads=True` to compare head-averaged "
+            "score maps, or set `attention_loss=False`."
+        )
+
+
 def shape_of(backbone):
     """The `SHAPE` settings of a keras-hub `BertBackbone` (or of a classifier's backbone).
 
@@ -66,13 +92,8 @@ def check_pair(teacher, student, layer_map="uniform", attention_loss=True,
             "must read the same token ids. Build the student with the teacher's vocabulary, "
             "e.g. `student_backbone(config, teacher=teacher)`."
         )
-    heads_t, heads_s = teacher["num_heads"], student["num_heads"]
-    if attention_loss and heads_t != heads_s and not average_attention_heads:
-        raise ValueError(
-            f"The teacher has {heads_t} attention heads and the student {heads_s}, so the "
-            f"attention loss cannot match them head by head. Give the student {heads_t} "
-            "heads, pass `average_attention_heads=True`, or set `attention_loss=False`."
-        )
+    if attention_loss:
+        check_heads(teacher["num_heads"], student["num_heads"], average_attention_heads)
     if sequence_length is not None:
         for role, shape in (("teacher", teacher), ("student", student)):
             check_length(shape, sequence_length, f"the {role}")

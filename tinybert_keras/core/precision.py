@@ -2,7 +2,7 @@
 
 import keras_hub
 
-TEACHER_DTYPES = ("float32", "bfloat16", "float16")
+from tinybert_keras.config.stages import TEACHER_DTYPES
 
 
 def with_dtype(model, dtype):

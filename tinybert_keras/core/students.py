@@ -151,13 +151,19 @@ def project_teacher_embeddings(student, teacher):
                      student.position_embedding.position_embeddings),
         "segment": (teacher.segment_embedding.embeddings, student.segment_embedding.embeddings),
     }
-    wider = student.hidden_dim > teacher.hidden_dim
+    advice = ("build the student from this teacher (student_backbone(..., teacher=teacher)) no "
+              "wider than it.")
+    if student.hidden_dim > teacher.hidden_dim:
+        raise ValueError(
+            f"The student (hidden_dim {student.hidden_dim}) is wider than the teacher "
+            f"({teacher.hidden_dim}), so its embeddings cannot take a projection of the "
+            f"teacher's: {advice}"
+        )
     for name, (source, target) in tables.items():
-        if wider or source.shape[0] != target.shape[0]:
+        if source.shape[0] != target.shape[0]:
             raise ValueError(
                 f"The student's {name} embeddings {tuple(target.shape)} cannot take a projection "
-                f"of the teacher's {tuple(source.shape)}: build the student from this teacher "
-                "(student_backbone(..., teacher=teacher)) no wider than it."
+                f"of the teacher's {tuple(source.shape)}: {advice}"
             )
     tokens = np.asarray(tables["token"][0], dtype="float64")
     _, _, directions = np.linalg.svd(tokens - tokens.mean(axis=0), full_matrices=False)

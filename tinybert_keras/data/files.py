@@ -71,7 +71,7 @@ def read_delimited(path, delimiter, encoding="utf-8", quoting=csv.QUOTE_MINIMAL,
 
     Example:
     ```python
-    for line, row in read_delimited("train.csv", ",", columns=("text", "label")):
+    for line, row in read_delimited("train.csv", ",", columns=("sentence", "label")):
         print(line, row)
     ```
     """

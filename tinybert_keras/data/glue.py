@@ -171,7 +171,6 @@ def load_glue(name, source="tfds", data_dir=None):
     ```python
     data = load_glue("sst2")                       # through tfds
     data = load_glue("mnli", source="glue_data")   # classic TSV folder
-    data = load_glue("sst2", data_dir="/data/tfds")  # tfds, its data kept in /data/tfds
     ```
     """
     key, spec = _spec(name)
@@ -207,7 +206,8 @@ def load_glue_file(name, path):
     Example:
     ```python
     data = load_glue_file("mrpc", "glue_data/MRPC/train.tsv")
-    data["train"].labels[0]  # 1, "equivalent" in glue_task("mrpc").label_names
+    # The label's index in glue_task("mrpc").label_names: "equivalent".
+    int(data["train"].labels[0])  # 1
     ```
     """
     key, spec = _spec(name)

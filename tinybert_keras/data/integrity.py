@@ -9,6 +9,7 @@ and sha256 and compared again before it is used.
 """
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -18,6 +19,9 @@ import shutil
 
 def sha256_of(path):
     """The sha256 of a file's bytes, as hex.
+
+    A file already read in this process and unchanged since (same size and modification time)
+    is not read again: run identities hash whole presets, and a stage asks for them repeatedly.
 
     Args:
         path: the file.
@@ -30,6 +34,12 @@ def sha256_of(path):
     sha256_of("runs/teacher/preset/model.weights.h5")
     ```
     """
+    stat = os.stat(path)
+    return _content_sha256(os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _content_sha256(path, size, mtime_ns):
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):

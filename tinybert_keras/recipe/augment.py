@@ -6,7 +6,6 @@ from tinybert_keras.augmentation.files import build_augmenter
 from tinybert_keras.augmentation.files import canonical_rows
 from tinybert_keras.augmentation.writer import augment_to_file
 from tinybert_keras.config import AugmentSettings
-from tinybert_keras.config import split_overrides
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe.runs import finish_run
 from tinybert_keras.recipe.runs import open_run
@@ -42,7 +41,7 @@ def augment_task(data, output_dir, settings=None, *, verbose=True, **overrides):
                  augmented_train=summary["path"])
     ```
     """
-    (settings,) = split_overrides(overrides, settings or AugmentSettings())
+    settings = (settings or AugmentSettings()).replace(**overrides)
     data = inputs.load_task(data)
     with open_run(output_dir, {
         "stage": "augment", "data": inputs.describe_data(data), **settings.to_dict(),

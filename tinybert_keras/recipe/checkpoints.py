@@ -16,7 +16,6 @@ no random numbers: a first run and a rerun start from the same seeds.
 """
 
 import dataclasses
-import functools
 import hashlib
 import json
 import os
@@ -60,16 +59,10 @@ def is_released_config(config):
             and "model_type" not in config and all(key in config for key in CONFIG_KEYS))
 
 
-@functools.lru_cache(maxsize=64)
-def _file_sha256(path, size, mtime_ns):
-    return integrity.sha256_of(path)  # once per version of a file in a process
-
-
 def _digest(files):
     digest = hashlib.sha256(f"conversion {CONVERSION_VERSION}\n".encode())
     for name, path in sorted(files.items()):
-        stat = os.stat(path)
-        digest.update(f"{name}:{_file_sha256(str(path), stat.st_size, stat.st_mtime_ns)}\n".encode())
+        digest.update(f"{name}:{integrity.sha256_of(path)}\n".encode())
     return digest.hexdigest()
 
 

@@ -23,6 +23,7 @@ import json
 import os
 import pathlib
 import shutil
+import socket
 import tempfile
 
 import tensorflow as tf
@@ -71,6 +72,34 @@ def cluster_size():
             "it as docs/distributed.md shows, or unset it to train on this machine alone."
         ) from None
     return sum(len(cluster.get(job, [])) for job in TRAINING_JOBS)
+
+
+def local_cluster(workers):
+    """The `TF_CONFIG` of each of `workers` processes on this machine, on free local ports.
+
+    For trying multi-worker training on one machine: start one process per value, each with it
+    in its environment as `TF_CONFIG`; `default_strategy()` in each then joins the others.
+
+    Args:
+        workers: how many processes.
+
+    Returns:
+        A list of JSON strings, the i-th for worker i.
+
+    Example:
+    ```python
+    configs = local_cluster(2)
+    json.loads(configs[1])["task"]  # {'type': 'worker', 'index': 1}
+    ```
+    """
+    sockets = [socket.socket() for _ in range(workers)]
+    for item in sockets:
+        item.bind(("127.0.0.1", 0))
+    hosts = [f"127.0.0.1:{item.getsockname()[1]}" for item in sockets]
+    for item in sockets:
+        item.close()
+    return [json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
+            for index in range(workers)]
 
 
 def _read(path):

@@ -73,29 +73,13 @@ def chance_score(task, labels):
     if task.is_regression:
         return 0.0
     labels = np.asarray(labels)
+    metric = data_lib.metrics_for(task)[0]
     best = -np.inf
     for class_id in range(task.num_classes):
-        metric = data_lib.metrics_for(task)[0]
+        metric.reset_state()
         metric.update_state(labels, np.full(len(labels), class_id, dtype="int32"))
         best = max(best, float(metric.result()))
     return best
-
-
-def count_parameters(model):
-    """The number of weights of a model (trainable and not).
-
-    Args:
-        model: a built Keras model.
-
-    Returns:
-        An int.
-
-    Example:
-    ```python
-    count_parameters(keras_hub.models.BertBackbone.from_preset("bert_tiny_en_uncased"))  # 4385920
-    ```
-    """
-    return int(sum(np.prod(variable.shape) for variable in model.weights))
 
 
 def size_on_disk(path):
@@ -139,7 +123,10 @@ def measure_latency(model, x, repeats=20, warmup=3):
     measure_latency(student, x) < measure_latency(teacher, x)
     ```
     """
-    forward = compiled_forward(model)
+    return _median_seconds(compiled_forward(model), x, repeats, warmup)
+
+
+def _median_seconds(forward, x, repeats, warmup):
     for _ in range(warmup):
         forward(x)
     times = []
@@ -174,11 +161,12 @@ def compare_models(models, dataset, task, presets=None, latency_repeats=20):
     x, _ = next(iter(dataset))
     rows = {}
     for name, model in models.items():
+        forward = compiled_forward(model)
         rows[name] = {
-            "metrics": task_metrics(model, dataset, task),
-            "parameters": count_parameters(model),
+            "metrics": data_lib.evaluate(forward, dataset, task),
+            "parameters": model.count_params(),
             "size_bytes": size_on_disk(presets[name]) if name in presets else None,
-            "latency_seconds": measure_latency(model, x, repeats=latency_repeats),
+            "latency_seconds": _median_seconds(forward, x, latency_repeats, warmup=3),
         }
     reference = next(iter(rows.values()))["latency_seconds"]
     for row in rows.values():
@@ -259,9 +247,10 @@ def evaluate_presets(presets, data, settings=None, batch_size=32):
     data = inputs.load_task(data)
     inputs.require_splits(data, (settings.split,))
     tokenizer = preset_io.load(keras_hub.tokenizers.Tokenizer, reference)
+    # Cached: every model reads it.
     dataset = data_lib.make_dataset(
         data[settings.split], tokenizer, batch_size, sequence_length=data.task.sequence_length
-    )
+    ).cache()
     models = {name: preset_io.load_classifier(preset) for name, preset in presets.items()}
     for name, model in models.items():
         data_lib.check_same_vocabulary(tokenizer, model.backbone, names=("first model", name))

@@ -108,8 +108,11 @@ def export_classifier(preset, output_dir, settings=None, **overrides):
 
     Example:
     ```python
-    summary = export_classifier("runs/task/preset", "runs/export", precisions=["int8"])
-    logits = tinybert_keras.deploy.load_exported(summary["files"]["onnx_int8"])(x)
+    from tinybert_keras.deploy import load_exported
+
+    summary = export_classifier("runs/task/preset", "runs/export", formats=["onnx"],
+                                precisions=["int8"])
+    logits = load_exported(summary["files"]["onnx_int8"])(x)
     ```
     """
     settings = (settings or ExportSettings()).replace(**overrides)

@@ -169,12 +169,12 @@ def prepare_corpus(output_dir, settings=None, **overrides):
     Example:
     ```python
     prepare_corpus("wiki_prepared", corpus=["wiki/"], tokenizer="bert_base_en_uncased",
-                   num_files=64, shard="0/8")
+                   num_files=64)
     general_distill("bert_base_en_uncased", "tinybert_4", "runs/general",
                     corpus=["wiki_prepared"])
     ```
     """
-    (settings,) = split_overrides(overrides, settings or CorpusSettings())
+    settings = (settings or CorpusSettings()).replace(**overrides)
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, settings.tokenizer)
     written = data_lib.write_prepared_corpus(
         output_dir, tokenizer, settings.corpus, settings.sequence_length, settings.num_files,

@@ -67,7 +67,7 @@ def load_task(data):
     ```python
     data = load_task(DataSettings(task="rotten_tomatoes", sequence_length=48, dev_examples=256))
     data = load_task(DataSettings(train="reviews/train.csv", dev="reviews/dev.csv",
-                                  text_columns=["review"], label_column="sentiment"))
+                                  text_columns=["review"], label_column="stars"))
     ```
     """
     if isinstance(data, data_lib.TaskData):

@@ -70,7 +70,7 @@ def baseline_epochs(config, data):
     return examples / len(data["train"]) + distill.prediction_epochs
 
 
-def labels_only_student(config, data, output_dir, verbose="auto"):
+def labels_only_student(config, data, output_dir, student=None, verbose="auto"):
     """The no-distillation baseline: the student's shape (or preset) fine-tuned on the labels.
 
     It starts as the distilled student would before any distillation (random for a shape) and
@@ -81,6 +81,8 @@ def labels_only_student(config, data, output_dir, verbose="auto"):
         config: the `RecipeConfig`.
         data: the task's `TaskData`.
         output_dir: the stage folder.
+        student: a student to start from instead of `config.student` (for example a general-
+            distilled preset: the paper's "w/o TD").
         verbose: the Keras progress-bar setting.
 
     Returns:
@@ -92,11 +94,14 @@ def labels_only_student(config, data, output_dir, verbose="auto"):
     ```
     """
     training = config.training_settings()
-    student = inputs.build_student(config.student, presets.load(keras_hub.models.Backbone, config.teacher),
-                                   training.seed)
+    student = config.student if student is None else student
+    if inputs.student_kind(student) == "shape":
+        # A random student takes only the teacher's vocabulary and lengths: no weights needed.
+        teacher = presets.load(keras_hub.models.Backbone, config.teacher, load_weights=False)
+        student = inputs.build_student(student, teacher, training.seed)
     settings = config.baseline.replace(epochs=baseline_epochs(config, data))
-    return finetune(student, data, output_dir, settings, training,
-                    tokenizer=presets.load(keras_hub.tokenizers.Tokenizer, config.teacher), verbose=verbose)
+    return finetune(student, data, output_dir, settings, training, verbose=verbose,
+                    tokenizer=presets.load(keras_hub.tokenizers.Tokenizer, config.teacher))
 
 
 def comparison_notes(rows, task, labels):

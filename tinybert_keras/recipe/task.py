@@ -12,6 +12,7 @@ from tinybert_keras.config import DistillSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.core.distiller import TEACHER_LOGITS
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.core.precision import with_dtype
 from tinybert_keras.core.schedules import WarmupLinearDecay
 from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checkpoints
@@ -313,7 +314,8 @@ def _distill(phase, teacher, student, data, output_dir):
         phase.teacher, _ = inputs.load_teacher(teacher, task)
     data_lib.check_same_vocabulary(phase.tokenizer, phase.teacher, names=("tokenizer", "teacher"))
     phase.projections = inputs.student_projections(student, settings)
-    dev = phase.batches(data["dev"])
+    # Cached: the teacher check and every checkpoint interval read it.
+    dev = phase.batches(data["dev"]).cache()
     teacher_dev = check_teacher(
         phase.teacher, dev, task, data["dev"].labels, settings.min_teacher_margin
     )
@@ -326,6 +328,8 @@ def _distill(phase, teacher, student, data, output_dir):
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
+        # Once for both phases (each phase's Distiller then finds it in that precision).
+        phase.teacher = with_dtype(phase.teacher, settings.teacher_dtype)
     if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))

@@ -90,7 +90,7 @@ def cached_teacher_logits(teacher, examples, batches, directory):
 
     Example:
     ```python
-    logits = cached_teacher_logits(teacher, data["train"], phase.batches(data["train"]),
+    logits = cached_teacher_logits(inputs.teacher, data["train"], inputs.batches(data["train"]),
                                    "runs/task/prediction")
     ```
     """

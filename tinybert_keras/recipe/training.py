@@ -144,6 +144,7 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     ```
     """
     output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
     backup_dir = output_dir / "backup"
     history = output_dir / "history.csv"
     intervals = max(1, math.ceil(steps / steps_per_checkpoint))
