@@ -58,7 +58,7 @@ def test_refuses_to_overwrite_its_input_or_a_file_it_did_not_write(tmp_path, cap
                             (mine, "not written by tinybert-keras augment")):
         code = cli.main(["augment", str(source), str(output), "--masked-lm", "none",
                          "--text-column", "sentence", "--label-column", "label",
-                         "--word-vectors", str(glove_file(tmp_path / "glove.txt"))])
+                         "--word-vectors", tiny_glove_file(tmp_path / "glove.txt")])
         assert code == 2
         assert message in capsys.readouterr().err
     assert mine.read_text() == "my own notes\n"

@@ -9,12 +9,19 @@ and sha256 and compared again before it is used.
 """
 
 import contextlib
+import datetime
 import functools
 import hashlib
 import json
 import os
 import pathlib
 import shutil
+import socket
+
+try:
+    import fcntl
+except ImportError:  # Windows: nothing is locked there.
+    fcntl = None
 
 
 def sha256_of(path):
@@ -232,3 +239,43 @@ def read_manifest(path):
         return json.loads(manifest_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+@contextlib.contextmanager
+def exclusive(lock_path, in_use):
+    """Holds an advisory lock on a file while a block runs, and refuses to wait for another holder.
+
+    The lock file names its holder (process, host, start time) while it is held; the operating
+    system releases the lock when the process ends, even when it is killed.
+
+    Args:
+        lock_path: the lock file (created if missing; it stays, empty, after the block).
+        in_use: a function from the holder's description to the exception to raise when another
+            process holds the lock.
+
+    Example:
+    ```python
+    with exclusive("runs.lock", lambda holder: RuntimeError(f"runs is in use by {holder}")):
+        pass
+    ```
+    """
+    if fcntl is None:
+        yield
+        return
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            raise in_use(handle.read().strip() or "another process") from None
+        started = datetime.datetime.now().isoformat(timespec="seconds")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {socket.gethostname()}, since {started}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

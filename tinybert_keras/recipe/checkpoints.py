@@ -18,7 +18,6 @@ no random numbers: a first run and a rerun start from the same seeds.
 import dataclasses
 import hashlib
 import json
-import os
 import pathlib
 import shutil
 

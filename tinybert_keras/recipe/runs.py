@@ -17,19 +17,11 @@ the folder as it was before the write or after it.
 """
 
 import contextlib
-import datetime
 import json
-import os
 import pathlib
 import shutil
-import socket
 
 from tinybert_keras.data import integrity
-
-try:
-    import fcntl
-except ImportError:  # Windows: folders are not locked there.
-    fcntl = None
 
 RUN_FILE = "run.json"
 LOCK_FILE = "run.lock"
@@ -78,33 +70,12 @@ def _untouched(folder):
     return True
 
 
-@contextlib.contextmanager
 def _locked(output_dir):
-    if fcntl is None:
-        yield
-        return
-    with open(output_dir / LOCK_FILE, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise RecipeError(
-                f"{output_dir} is in use by another run ({holder}); two runs in one folder would "
-                "overwrite each other's backups. Wait for that run to end (its lock goes when its "
-                "process ends, even if killed), or choose another output directory."
-            ) from None
-        started = datetime.datetime.now().isoformat(timespec="seconds")
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()} on {socket.gethostname()}, since {started}\n")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return integrity.exclusive(output_dir / LOCK_FILE, lambda holder: RecipeError(
+        f"{output_dir} is in use by another run ({holder}); two runs in one folder would "
+        "overwrite each other's backups. Wait for that run to end (its lock goes when its "
+        "process ends, even if killed), or choose another output directory."
+    ))
 
 
 def _finished(output_dir):
