@@ -61,7 +61,7 @@ def check_output(path):
 
     Example:
     ```python
-    check_output("new_aug.tsv")  # a new file: nothing to refuse
+    check_output("new_aug.tsv")
     ```
     """
     path = pathlib.Path(path)

@@ -124,7 +124,7 @@ def write_text(path, text):
 
     Example:
     ```python
-    write_text("runs/teacher/summary.json", json.dumps(summary))
+    write_text("summary.json", json.dumps({"accuracy": 0.81}))
     ```
     """
     with replacing(path) as partial:
@@ -169,7 +169,7 @@ def differences(path, expected):
 
     Example:
     ```python
-    differences("runs/teacher/preset", summary["result_records"]["preset"])  # []
+    differences("reviews", record("reviews"))  # []
     ```
     """
     path = pathlib.Path(path)
@@ -198,7 +198,7 @@ def manifest_path(path):
 
     Example:
     ```python
-    manifest_path("cache/masked_lms/model")  # cache/masked_lms/model.sha256.json
+    manifest_path("reviews")  # PosixPath('reviews.sha256.json')
     ```
     """
     path = pathlib.Path(path)
@@ -214,7 +214,7 @@ def write_manifest(path, files=None):
 
     Example:
     ```python
-    write_manifest("cache/masked_lms/model")
+    write_manifest("reviews")
     ```
     """
     write_text(manifest_path(path), json.dumps(record(path) if files is None else files) + "\n")
@@ -232,7 +232,7 @@ def read_manifest(path):
 
     Example:
     ```python
-    read_manifest("cache/masked_lms/model")
+    read_manifest("reviews")
     ```
     """
     try:

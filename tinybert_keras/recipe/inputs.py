@@ -264,7 +264,7 @@ def check_teacher_classifier(preset, task):
 
     Example:
     ```python
-    check_teacher_classifier("runs/teacher/preset", data.task)  # ('neg', 'pos')
+    check_teacher_classifier("runs/teacher/preset", data.task)  # ('negative', 'positive')
     ```
     """
     head = presets.preset_json(preset, "task.json")
