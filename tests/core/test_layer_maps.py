@@ -14,6 +14,7 @@ from tinybert_keras.core.layer_maps import layer_map
         ("bottom", 4, 12, (0, 1, 2, 3, 4)),
         ([2, 5, 12], 3, 12, (0, 2, 5, 12)),
         ([np.int64(6), 6], 2, 6, (0, 6, 6)),
+        ([2, 2, 3], 3, 3, (0, 2, 2, 3)),
     ],
 )
 def test_maps(strategy, m, n, expected):
@@ -39,6 +40,7 @@ def test_uniform_matches_official_indices():
         ([0, 3, 6], 3, 6, r"in 1\.\.6"),
         ([2, 4, 7], 3, 6, r"got \[7\]"),
         ([2.0, 4, 6], 3, 6, r"got \[2\.0\]"),
+        ([3, 1], 2, 6, r"goes down at student layer 2 \(teacher layer 1 after 3\).*\[1, 3\]"),
     ],
 )
 def test_errors(strategy, m, n, message):

@@ -143,3 +143,12 @@ def test_dev_label_missing_from_train(tmp_path):
 def test_list_length_mismatch():
     with pytest.raises(DataError, match="3 texts but 2 labels"):
         from_lists((["a", "b", "c"], [0, 1]))
+
+
+def test_empty_texts_are_refused_with_file_line_and_column(tmp_path):
+    path = tmp_path / "train.tsv"
+    path.write_text("premise\thypothesis\tlabel\na cat\ta dog\tyes\na cow\t  \tno\n")
+    with pytest.raises(DataError, match=r"train.tsv, line 3, column 'hypothesis': empty text"):
+        load_files(path, text_columns=("premise", "hypothesis"), label_column="label")
+    with pytest.raises(DataError, match=r"train list, line 2, column 'text': empty text"):
+        from_lists((["good", ""], ["pos", "neg"]))

@@ -8,6 +8,7 @@ from tinybert_keras.config import ConfigError
 from tinybert_keras.config import CorpusSettings
 from tinybert_keras.config import shard_range
 from tinybert_keras.data import DataError
+from tinybert_keras.data import integrity
 from tinybert_keras.data import corpus_dataset
 from tinybert_keras.data import prepared_corpus_dataset
 from tinybert_keras.data import text_corpus_dataset
@@ -42,7 +43,7 @@ def _prepare(folder, tokenizer, text, **kwargs):
 
 
 def _files(folder):
-    return {path.name: path.read_bytes() for path in folder.iterdir()}
+    return {path.name: path.read_bytes() for path in folder.iterdir() if path.suffix != ".lock"}
 
 
 def _rows(dataset):
@@ -116,7 +117,7 @@ def test_shards_of_another_corpus_are_refused(tmp_path, tokenizer, text):
     with pytest.raises(DataError, match="changed: \\['documents', 'text_sha256'\\]"):
         write_prepared_corpus(folder, tokenizer, [str(other)], sequence_length=16, num_files=2,
                               shard="1/2")
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(_files(folder)) == [
         "corpus.json", "part-00000-of-00002.json", "part-00000-of-00002.tfrecord"]
     foreign = tmp_path / "foreign"
     foreign.mkdir()
@@ -137,3 +138,35 @@ def test_shards_split_items_into_contiguous_blocks():
     for shard in ("4/4", "-1/4", "1", "a/b", 3):
         with pytest.raises(ConfigError, match="shard must be I/N with 0 <= I < N"):
             CorpusSettings(shard=shard)
+
+
+def test_a_part_whose_record_was_cut_short_is_written_again(tmp_path, tokenizer, text):
+    """A kill (or a full disk) that left a part's .json empty: the part is prepared again, to
+    the same bytes, instead of failing on the record."""
+    _prepare(tmp_path / "corpus", tokenizer, text, num_files=2)
+    before = _files(tmp_path / "corpus")
+    (tmp_path / "corpus" / "part-00001-of-00002.json").write_text("")
+    _prepare(tmp_path / "corpus", tokenizer, text, num_files=2)
+    assert _files(tmp_path / "corpus") == before
+
+
+def test_a_part_another_process_is_writing_is_refused(tmp_path, tokenizer, text):
+    """Two processes given the same shard would overwrite each other's temporary parts: the
+    second is refused while the first holds the part; another shard of the folder goes on."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    with integrity.exclusive(folder / "part-00000-of-00002.lock", RuntimeError):
+        with pytest.raises(DataError, match=r"part-00000-of-00002.tfrecord is being written by "
+                                            r"another prepare-corpus \(process \d+ on "):
+            _prepare(folder, tokenizer, text, num_files=2, shard="0/2")
+        assert _prepare(folder, tokenizer, text, num_files=2, shard="1/2")["parts"] == [
+            "part-00001-of-00002.tfrecord"
+        ]
+    assert not (folder / "part-00000-of-00002.tfrecord").exists()
+    _prepare(folder, tokenizer, text, num_files=2, shard="0/2")
+    assert _files(folder) == _files_of_one(tmp_path / "one", tokenizer, text)
+
+
+def _files_of_one(folder, tokenizer, text):
+    _prepare(folder, tokenizer, text, num_files=2)
+    return _files(folder)

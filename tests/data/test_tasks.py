@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from tinybert_keras.config import ConfigError
 from tinybert_keras.data import (
     DataError,
     Examples,
@@ -9,6 +10,7 @@ from tinybert_keras.data import (
     TaskData,
     check_model_matches_task,
     glue_task,
+    load_dataset,
 )
 
 
@@ -66,3 +68,17 @@ def test_teacher_class_count_and_label_names_are_checked():
         )
     with pytest.raises(DataError, match="regression"):
         check_model_matches_task(_classifier(2), glue_task("stsb"))
+
+
+def test_label_ids_outside_the_classes_are_refused():
+    task = Task("toy", "t", "y", ("a", "b"))
+    with pytest.raises(DataError, match=r"split 'dev': example 2 has label id 2, outside 0\.\.1"):
+        TaskData(task, {"dev": Examples(["x", "y"], np.array([1, 2], "int32"))})
+    with pytest.raises(DataError, match=r"labels of type float32: .* class ids"):
+        TaskData(task, {"train": Examples(["x"], np.array([0.5], "float32"))})
+
+
+def test_unknown_dataset_options_are_named():
+    with pytest.raises(ConfigError, match=r"dataset 'sst2' takes no option \['sed'\]; its "
+                                          r"options are \['data_dir', 'source'\]"):
+        load_dataset("sst2", sed=1)

@@ -91,6 +91,21 @@ def test_an_hf_handle_is_fetched_and_converted_once_keyed_by_content(
     assert keras_hub.models.BertBackbone.from_preset(preset).num_layers == 4
 
 
+def test_a_converted_checkpoint_that_changed_in_the_cache_names_the_folder_to_delete(
+        tmp_path, isolated_cache):
+    folder, _ = write_checkpoint(tmp_path / "checkpoint")
+    preset = checkpoints.resolve(str(folder))
+    weights = os.path.join(preset, "model.safetensors")
+    with open(weights, "r+b") as file:
+        file.truncate(os.path.getsize(weights) // 2)
+    with pytest.raises(DataError, match=rf"model.safetensors has \d+ bytes instead of \d+.*"
+                                        rf"Delete {preset} and it is converted again"):
+        checkpoints.resolve(str(folder))
+    shutil.rmtree(preset)
+    assert checkpoints.resolve(str(folder)) == preset
+    assert keras_hub.models.BertBackbone.from_preset(preset).num_layers == 4
+
+
 def test_other_presets_pass_through(tmp_path, make_bert):
     make_bert().save_to_preset(str(tmp_path / "keras"))
     assert checkpoints.resolve(str(tmp_path / "keras")) == str(tmp_path / "keras")

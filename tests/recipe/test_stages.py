@@ -1,10 +1,8 @@
 import json
-import pathlib
 import shutil
 import subprocess
 import sys
 
-import keras
 import keras_hub
 import numpy as np
 import pytest
@@ -12,44 +10,14 @@ import pytest
 from checkpoint_tiny import HUB
 from checkpoint_tiny import serve_hub
 from checkpoint_tiny import write_checkpoint
-from recipe_tiny import tiny_data
-from recipe_tiny import tiny_teacher_preset
+from recipe_tiny import CORPUS
+from recipe_tiny import FAST
+from recipe_tiny import STUDENT
+from recipe_tiny import task_distill_tiny
 from tinybert_keras import recipe
 from tinybert_keras.config import EvaluationSettings
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training
-
-STUDENT = {"num_layers": 1, "hidden_dim": 8, "intermediate_dim": 16, "num_heads": 2}
-CORPUS = str(pathlib.Path(__file__).parent.parent / "fixtures" / "corpus")
-FAST = {"batch_size": 8, "jit_compile": False, "verbose": 0}
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """A fine-tuned tiny teacher and a general-distilled tiny student, shared by the tests."""
-    root = tmp_path_factory.mktemp("runs")
-    data = tiny_data()
-    pretrained = tiny_teacher_preset(root / "pretrained")
-    teacher = recipe.finetune(
-        pretrained, data, root / "teacher", epochs=10, learning_rate=1e-2, **FAST
-    )
-    general = recipe.general_distill(
-        pretrained, STUDENT, root / "general", corpus=CORPUS, sequence_length=16,
-        max_steps=4, steps_per_checkpoint=2, **FAST,
-    )
-    runs = {"root": root, "data": data, "pretrained": pretrained, "teacher": teacher,
-            "general": general}
-    runs["task"] = _task_distill(runs, root / "task")
-    return runs
-
-
-def _task_distill(runs, output_dir, student=None, **kwargs):
-    settings = {"intermediate_epochs": 2, "prediction_epochs": 2,
-                "prediction_learning_rate": 5e-3, "steps_per_checkpoint": 3, **FAST, **kwargs}
-    return recipe.task_distill(
-        runs["teacher"]["preset"], student or runs["general"]["preset"], runs["data"],
-        output_dir, **settings,
-    )
 
 
 def test_finetuned_teacher_learns_the_task(runs):
@@ -95,48 +63,6 @@ def test_refuses_a_folder_with_foreign_files(runs, tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-class Interrupt(keras.callbacks.Callback):
-    """Raises in the middle of the second interval of the first training it joins."""
-
-    def __init__(self):
-        super().__init__()
-        self.epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == 1 and batch == 1:
-            raise KeyboardInterrupt("killed mid-interval")
-
-
-def test_interrupted_task_distillation_resumes_to_the_same_weights(runs, tmp_path, monkeypatch):
-    reference = runs["task"]
-    original = training.fit_resumable
-    interrupted = []
-
-    def fit_with_interrupt(*args, callbacks=(), **kwargs):
-        if interrupted:
-            return original(*args, callbacks=callbacks, **kwargs)
-        interrupted.append(True)
-        return original(*args, callbacks=[*callbacks, Interrupt()], **kwargs)
-
-    monkeypatch.setattr(training, "fit_resumable", fit_with_interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        _task_distill(runs, tmp_path / "resumed")
-    monkeypatch.setattr(training, "fit_resumable", original)
-    assert (tmp_path / "resumed" / "intermediate" / "backup").is_dir()
-    resumed = _task_distill(runs, tmp_path / "resumed")
-    load = keras_hub.models.TextClassifier.from_preset
-    for expected, actual in zip(load(reference["preset"]).get_weights(),
-                                load(resumed["preset"]).get_weights()):
-        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
-    assert resumed["student_dev"] == reference["student_dev"]
-    history = recipe.read_history(tmp_path / "resumed" / "intermediate")
-    uninterrupted = recipe.read_history(runs["root"] / "task" / "intermediate")
-    assert len(history["loss"]) == len(uninterrupted["loss"]) == 6
-
-
 def test_phase_two_keeps_the_best_dev_checkpoint(runs):
     history = recipe.read_history(runs["root"] / "task" / "prediction")
     dev = history["val_accuracy"]
@@ -180,9 +106,9 @@ def test_task_distill_from_a_released_checkpoint_on_the_hub(runs, tmp_path, isol
                                                            monkeypatch, capsys, version):
     folder, _ = write_checkpoint(tmp_path / "hub", version=version, fit_size=8)
     serve_hub(monkeypatch, {HUB.format("4L_312D"): folder})
-    summary = _task_distill(runs, tmp_path / "task", student="hf://" + HUB.format("4L_312D"),
-                            intermediate_epochs=0.2, prediction_epochs=0.2,
-                            layer_map=[1, 1, 2, 2], shared_projection=version == "v1")
+    summary = task_distill_tiny(runs, tmp_path / "task", student="hf://" + HUB.format("4L_312D"),
+                               intermediate_epochs=0.2, prediction_epochs=0.2,
+                               layer_map=[1, 1, 2, 2], shared_projection=version == "v1")
     name = "fit_dense" if version == "v1" else "fit_denses"
     assert f"The projections start from the student checkpoint's trained {name}." in (
         capsys.readouterr().out)
@@ -204,13 +130,18 @@ def test_evaluate_presets_compares_teacher_and_student(runs):
     assert "| student |" in table
 
 
+def _open(folder, settings):
+    with recipe.open_run(folder, settings) as finished:
+        return finished
+
+
 def test_a_run_that_never_trained_may_restart_with_new_settings(tmp_path):
-    assert recipe.open_run(tmp_path / "stage", {"teacher": "wrong/path"}) is None
-    assert recipe.open_run(tmp_path / "stage", {"teacher": "right/path"}) is None
+    assert _open(tmp_path / "stage", {"teacher": "wrong/path"}) is None
+    assert _open(tmp_path / "stage", {"teacher": "right/path"}) is None
     (tmp_path / "stage" / "history.csv").write_text("epoch,loss\n0,1.0\n")
     with pytest.raises(recipe.RecipeError, match=r"changed: \['teacher'\]"):
-        recipe.open_run(tmp_path / "stage", {"teacher": "other/path"})
-    assert recipe.open_run(tmp_path / "stage", {"teacher": "right/path"}) is None
+        _open(tmp_path / "stage", {"teacher": "other/path"})
+    assert _open(tmp_path / "stage", {"teacher": "right/path"}) is None
 
 
 def test_a_moved_preset_is_the_same_model_and_an_edited_one_is_not(runs, tmp_path):
@@ -242,7 +173,7 @@ def test_embeddings_from_teacher_refuses_a_student_that_has_embeddings(runs):
 
 
 def test_loss_switches_reach_each_phase(runs, tmp_path):
-    _task_distill(runs, tmp_path / "task", intermediate_epochs=0.5, prediction_epochs=0.5,
+    task_distill_tiny(runs, tmp_path / "task", intermediate_epochs=0.5, prediction_epochs=0.5,
                   attention_loss=False, prediction_loss=False, label_loss=True)
     phase_1 = training.read_history(tmp_path / "task" / "intermediate")
     phase_2 = training.read_history(tmp_path / "task" / "prediction")

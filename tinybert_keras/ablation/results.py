@@ -10,11 +10,11 @@ t interval of those paired differences, so a difference smaller than the noise b
 import csv
 import json
 import math
-import os
 import pathlib
 import statistics
 
 from tinybert_keras.config.ablation import VARIANTS
+from tinybert_keras.data import integrity
 
 COLUMNS = ("task", "variant", "seed", "metric", "value", "seconds", "settings_hash")
 """The columns of `results.csv`: one row per run and metric."""
@@ -39,9 +39,7 @@ def write_json(path, value):
     """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    integrity.write_text(path, json.dumps(value, indent=2) + "\n")
 
 
 def collect(runs_dir):
@@ -81,13 +79,11 @@ def write_csv(path, rows):
     write_csv("tinybert_ablation/results.csv", collect("tinybert_ablation/runs"))
     ```
     """
-    path = pathlib.Path(path)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(partial, path)
+    with integrity.replacing(path) as partial:
+        with open(partial, "w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
 
 
 def read_csv(path):

@@ -172,7 +172,13 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
         result_file = run_dir / RESULT_FILE
         reused = result_file.is_file()
         if reused:
-            saved = json.loads(result_file.read_text(encoding="utf-8"))
+            try:
+                saved = json.loads(result_file.read_text(encoding="utf-8"))
+            except ValueError as error:
+                raise RecipeError(
+                    f"{result_file} cannot be read ({error}). Delete it and rerun: the run's "
+                    "finished stages are reused, so only its scores are computed again."
+                ) from None
             if saved["settings_hash"] != record["settings_hash"]:
                 raise RecipeError(
                     f"{run_dir} holds a run of other settings (settings hash "

@@ -2,6 +2,8 @@
 every example augmented, the rows written resumably in the one form task distillation reads for
 that task."""
 
+import pathlib
+
 import keras_hub
 import numpy as np
 
@@ -9,6 +11,7 @@ from tinybert_keras.augmentation.augmenter import Augmenter
 from tinybert_keras.augmentation.masked_lm import offline_mlm_preset
 from tinybert_keras.augmentation.word_vectors import WordVectors
 from tinybert_keras.augmentation.writer import augment_to_file
+from tinybert_keras.augmentation.writer import check_output
 from tinybert_keras.config import AugmentFileSettings
 from tinybert_keras.config import shard_range
 from tinybert_keras.data.custom import label_key
@@ -147,6 +150,9 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     Returns:
         The number of rows written (header excluded).
 
+    Raises:
+        ValueError: if the output is the input, or an existing file augment did not write.
+
     Example:
     ```python
     augment_file("glue_data/MRPC/train.tsv", "mrpc_aug.tsv", task="mrpc", masked_lm="none")
@@ -155,6 +161,12 @@ def augment_file(input_path, output_path, settings=None, **overrides):
     ```
     """
     settings = (settings or AugmentFileSettings()).replace(**overrides)
+    if pathlib.Path(output_path).resolve() == pathlib.Path(input_path).resolve():
+        raise ValueError(
+            f"The output {output_path} is the input file: augmenting it in place would destroy "
+            "it. Choose another output file."
+        )
+    check_output(output_path)
     columns, texts, labels = read_training_file(input_path, settings)
     shard = shard_range(settings.shard, len(texts))
     return augment_to_file(

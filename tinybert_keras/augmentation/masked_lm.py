@@ -22,13 +22,14 @@ import fcntl
 import hashlib
 import json
 import pathlib
-import shutil
 
 import keras
 import keras_hub
 import tensorflow as tf
 
 from tinybert_keras.augmentation.news_corpus import news_sentences
+from tinybert_keras.data import DataError
+from tinybert_keras.data import integrity
 from tinybert_keras.data import registry
 
 
@@ -126,8 +127,10 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     The model is trained on the news sentences of `news_sentences()` except the last `held_out`
     ones (kept for evaluation and benchmarks), XLA-compiled, and saved under the tinybert-keras
     cache (`$TINYBERT_KERAS_CACHE/masked_lms/`); later calls with the same arguments return the
-    cached preset without training. With the defaults that takes about 18 minutes on 2 CPU
-    cores, once; another process asking for the same preset meanwhile waits for it.
+    cached preset without training, after checking its files against the sizes and sha256
+    recorded when it was saved (`tinybert_keras.data.integrity`). With the defaults that takes
+    about 18 minutes on 2 CPU cores, once; another process asking for the same preset
+    meanwhile waits for it.
 
     Args:
         backbone_preset: str or path. A BERT preset with a backbone and tokenizer; by default
@@ -140,6 +143,10 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
     Returns:
         A `pathlib.Path` to a preset directory that `keras_hub.models.BertMaskedLM.from_preset`
         loads.
+
+    Raises:
+        DataError: if a file of the cached preset changed since it was saved, naming the folder
+            to delete.
 
     Example:
     ```python
@@ -162,8 +169,18 @@ def offline_mlm_preset(backbone_preset="all_minilm_l6_v2", train_backbone=True, 
                 backbone_preset, texts, train_backbone=train_backbone, steps=steps, seed=seed,
                 jit_compile=True,
             )
-            partial = preset_dir.with_name(name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            masked_lm.save_to_preset(str(partial))
-            partial.rename(preset_dir)
+            with integrity.replacing(preset_dir) as partial:
+                masked_lm.save_to_preset(str(partial))
+                integrity.write_manifest(preset_dir, integrity.record(partial))
+            return preset_dir
+        expected = integrity.read_manifest(preset_dir)
+        if expected is None:
+            # Trained before records were kept: recorded as it is now.
+            integrity.write_manifest(preset_dir)
+    problems = "; ".join(integrity.differences(preset_dir, expected or {}))
+    if problems:
+        raise DataError(
+            f"{problems}, since the masked LM was trained and saved. Delete {preset_dir} and it "
+            "is trained again on the next run."
+        )
     return preset_dir

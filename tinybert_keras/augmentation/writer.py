@@ -7,6 +7,8 @@ import pathlib
 
 import keras
 
+from tinybert_keras.data import integrity
+
 
 def _fingerprint(augmenter, examples, labels, columns, output_format, first_id):
     digest = hashlib.sha256()
@@ -42,6 +44,35 @@ def _encode(rows, columns, output_format):
     return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
+def _progress_path(path):
+    path = pathlib.Path(path)
+    return path.with_name(path.name + ".progress.json")
+
+
+def check_output(path):
+    """Refuses an output file that exists without the progress record augmentation keeps.
+
+    Args:
+        path: the output file.
+
+    Raises:
+        ValueError: if `path` exists but `<path>.progress.json` does not: a file that
+            augmentation did not write (or the input itself), which it must not overwrite.
+
+    Example:
+    ```python
+    check_output("new_aug.tsv")
+    ```
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not _progress_path(path).exists():
+        raise ValueError(
+            f"{path} already exists and was not written by tinybert-keras augment (it has no "
+            f"{_progress_path(path).name} beside it); choose another output file, or delete it, "
+            "so that nothing is overwritten."
+        )
+
+
 def augment_to_file(
     augmenter,
     examples,
@@ -62,7 +93,8 @@ def augment_to_file(
     how many examples and bytes are complete. A rerun with the same augmenter settings and input
     cuts off anything written after the last record (a partial chunk, a truncated line) and
     continues, so an interrupted run loses and duplicates no rows; a rerun of a finished run
-    does nothing. A different configuration raises instead of mixing outputs.
+    does nothing. A different configuration raises instead of mixing outputs, and an existing
+    file without a progress record (a file this function did not write) is never overwritten.
 
     Args:
         augmenter: an `Augmenter`.
@@ -99,12 +131,18 @@ def augment_to_file(
         raise ValueError(f"`columns` must name the text column(s) and the label; got {columns}.")
     path = pathlib.Path(path)
     output_format = "jsonl" if path.suffix == ".jsonl" else "tsv"
-    progress_path = path.with_name(path.name + ".progress.json")
+    progress_path = _progress_path(path)
     fingerprint = _fingerprint(augmenter, examples, labels, columns, output_format, first_id)
 
     progress = {"fingerprint": fingerprint, "examples": 0, "bytes": 0, "rows": 0}
+    check_output(path)
     if progress_path.exists() and path.exists():
-        saved = json.loads(progress_path.read_text())
+        try:
+            saved = json.loads(progress_path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise ValueError(
+                f"{progress_path} cannot be read ({error}); delete it and {path} to start over."
+            ) from None
         if saved["fingerprint"] != fingerprint:
             raise ValueError(
                 f"{path} was started with other settings or input (see {progress_path}); "
@@ -115,6 +153,8 @@ def augment_to_file(
         with_header = output_format == "tsv" and first_id == 0
         header = _encode([columns], columns, "tsv") if with_header else b""
         path.parent.mkdir(parents=True, exist_ok=True)
+        # The record first: an output file without one is never written into.
+        integrity.write_text(progress_path, json.dumps({**progress, "bytes": len(header)}))
         path.write_bytes(header)
         progress["bytes"] = len(header)
     with open(path, "r+b") as f:
@@ -133,9 +173,7 @@ def augment_to_file(
             progress.update(
                 examples=start + len(chunk), bytes=f.tell(), rows=progress["rows"] + len(rows)
             )
-            partial = progress_path.with_name(progress_path.name + ".partial")
-            partial.write_text(json.dumps(progress))
-            os.replace(partial, progress_path)
+            integrity.write_text(progress_path, json.dumps(progress))
             if bar:
                 bar.update(progress["examples"])
     return progress["rows"]

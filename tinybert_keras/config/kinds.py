@@ -6,6 +6,7 @@ it. A value that does not fit raises `ConfigError`, naming the setting.
 """
 
 import dataclasses
+import math
 
 
 class ConfigError(ValueError):
@@ -87,8 +88,8 @@ class Number(Kind):
         if isinstance(value, bool) or not isinstance(value, expected):
             what = "an integer" if self.integer else "a number"
             raise ConfigError(f"{name} must be {what}; got {value!r}.")
-        if value != value:
-            raise ConfigError(f"{name} must be a number; got nan.")
+        if not math.isfinite(value):
+            raise ConfigError(f"{name} must be a finite number; got {value!r}.")
         low = self.minimum is not None and (
             value <= self.minimum if self.exclusive else value < self.minimum
         )

@@ -18,6 +18,7 @@ from tinybert_keras.config.kinds import Number
 from tinybert_keras.config.kinds import Text
 from tinybert_keras.config.kinds import Texts
 from tinybert_keras.core.layer_maps import STRATEGIES
+from tinybert_keras.core.layer_maps import check_order
 
 POSITIVE = Number(minimum=0, exclusive=True)
 NON_NEGATIVE = Number(minimum=0)
@@ -41,6 +42,10 @@ def _check_layer_map(name, value):
     if isinstance(value, (list, tuple)) and value and all(
         isinstance(layer, int) and not isinstance(layer, bool) and layer >= 1 for layer in value
     ):
+        try:
+            check_order(value)
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}") from None
         return list(value)
     raise ConfigError(
         f"{name} must be {', '.join(STRATEGIES)} or a list of teacher layers (ints >= 1); got "

@@ -5,13 +5,12 @@ import tensorflow as tf
 from keras import ops
 
 from tinybert_keras.core import compat
-from tinybert_keras.core import layer_maps
 from tinybert_keras.core.layerwise import LayerwiseBert
 from tinybert_keras.core.losses import AttentionScoreLoss
 from tinybert_keras.core.losses import HiddenStateLoss
 from tinybert_keras.core.losses import PredictionLoss
 from tinybert_keras.core.losses import label_loss
-from tinybert_keras.core.pairing import check_pair
+from tinybert_keras.core.pairing import check_models
 from tinybert_keras.core.precision import with_dtype
 
 STAGES = ("general", "intermediate", "prediction")
@@ -152,9 +151,8 @@ class Distiller(keras.Model):
         teacher.trainable = False
         self.teacher_view = LayerwiseBert(teacher, name="teacher_view")
         self.student_view = LayerwiseBert(student, name="student_view")
-        check_pair(self.teacher_view, self.student_view, self.enabled, average_attention_heads)
-        self.layer_map_indices = layer_maps.layer_map(
-            layer_map, self.student_view.backbone.num_layers, self.teacher_view.backbone.num_layers
+        self.layer_map_indices = check_models(
+            self.teacher_view, self.student_view, self.enabled, layer_map, average_attention_heads
         )
         self.regression = self.student_view.is_classifier and student.num_classes == 1
         # The official code's regression prediction loss targets the gold labels.

@@ -76,7 +76,40 @@ def layer_map(strategy, student_layers, teacher_layers):
                 f"Layer map entries must be teacher layers in 1..{n} (the embedding layer 0 is "
                 f"always mapped to 0 and is not listed); got {bad} in {mapped}."
             )
+        check_order(mapped)
     return (0, *(int(layer) for layer in mapped))
+
+
+def check_order(layers):
+    """Refuses an explicit map that goes down: a higher student layer from a lower teacher layer.
+
+    Every map of the paper is monotone (uniform, top, bottom), and so are the official code's:
+    each student layer learns from a teacher layer at or above the one its lower neighbour
+    learns from, so the student's layers keep the teacher's order of abstraction. A map such as
+    `[3, 1]` would teach the student's top layer the teacher's first layer, which no result of
+    the paper supports; it is refused rather than trained silently. Repeats (`[2, 2]`) are
+    allowed: a student deeper than its teacher needs them.
+
+    Args:
+        layers: the explicit map, one teacher layer per student layer.
+
+    Raises:
+        ValueError: naming the first student layer whose teacher layer is lower than its
+            predecessor's.
+
+    Example:
+    ```python
+    check_order([3, 6, 9, 12])
+    ```
+    """
+    for student_layer, (lower, upper) in enumerate(zip(layers, layers[1:]), start=2):
+        if upper < lower:
+            raise ValueError(
+                f"The layer map {list(layers)} goes down at student layer {student_layer} "
+                f"(teacher layer {upper} after {lower}); maps must keep the teacher's layer "
+                f"order, as all of the paper's do. Use {sorted(layers)}, or a named map "
+                f"({', '.join(STRATEGIES)})."
+            )
 
 
 def _spread(m, n):

@@ -2,7 +2,6 @@
 
 import keras
 import keras_hub
-from keras import ops
 
 from tinybert_keras.core import compat
 

@@ -1,5 +1,7 @@
 """TinyBERT student shapes, built as plain keras-hub `BertBackbone`s."""
 
+import inspect
+
 import keras_hub
 import numpy as np
 
@@ -43,16 +45,7 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None,
     """
     if embeddings_from_teacher and teacher is None:
         raise ValueError("embeddings_from_teacher=True needs the teacher: pass teacher=.")
-    if isinstance(config, str):
-        if config not in STUDENT_CONFIGS:
-            raise ValueError(
-                f"Unknown student config {config!r}: use one of {sorted(STUDENT_CONFIGS)} or a "
-                "dict with num_layers, hidden_dim, intermediate_dim and num_heads."
-            )
-        config = STUDENT_CONFIGS[config]
-    missing = {"num_layers", "hidden_dim", "intermediate_dim", "num_heads"} - set(config)
-    if missing:
-        raise ValueError(f"The student config lacks {sorted(missing)}.")
+    config = student_shape(config)
     arguments = dict(config)
     if teacher is not None:
         backbone = getattr(teacher, "backbone", teacher)
@@ -71,16 +64,55 @@ def student_backbone(config="tinybert_4", teacher=None, vocabulary_size=None,
         raise ValueError("Pass a teacher, or the vocabulary_size of the teacher's tokenizer.")
     else:
         arguments["vocabulary_size"] = vocabulary_size
-    arguments.update(overrides)
-    if arguments["hidden_dim"] % arguments["num_heads"]:
-        raise ValueError(
-            f"hidden_dim ({arguments['hidden_dim']}) must be divisible by num_heads "
-            f"({arguments['num_heads']})."
-        )
+    arguments = student_shape({**arguments, **overrides})
     student = keras_hub.models.BertBackbone(**arguments)
     if embeddings_from_teacher:
         project_teacher_embeddings(student, teacher)
     return student
+
+
+def student_shape(config):
+    """Checks a student shape without building it: its keys, and heads that divide its width.
+
+    Args:
+        config: `"tinybert_4"`, `"tinybert_6"`, or a dict with `num_layers`, `hidden_dim`,
+            `intermediate_dim` and `num_heads`, and optionally any other `BertBackbone` argument.
+
+    Returns:
+        The shape as a dict.
+
+    Raises:
+        ValueError: for an unknown name, a missing or unknown key, or a `hidden_dim` that
+            `num_heads` does not divide.
+
+    Example:
+    ```python
+    student_shape("tinybert_4")["hidden_dim"]  # 312
+    ```
+    """
+    if isinstance(config, str):
+        if config not in STUDENT_CONFIGS:
+            raise ValueError(
+                f"Unknown student config {config!r}: use one of {sorted(STUDENT_CONFIGS)} or a "
+                "dict with num_layers, hidden_dim, intermediate_dim and num_heads."
+            )
+        config = STUDENT_CONFIGS[config]
+    missing = {"num_layers", "hidden_dim", "intermediate_dim", "num_heads"} - set(config)
+    if missing:
+        raise ValueError(f"The student config lacks {sorted(missing)}.")
+    known = set(inspect.signature(keras_hub.models.BertBackbone).parameters) | {"name", "trainable"}
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ValueError(
+            f"The student config has {unknown}, which keras_hub.models.BertBackbone does not "
+            f"take; its arguments are {sorted(known - {'kwargs'})}."
+        )
+    if config["hidden_dim"] % config["num_heads"]:
+        raise ValueError(
+            f"hidden_dim ({config['hidden_dim']}) must be divisible by num_heads "
+            f"({config['num_heads']})."
+        )
+    return dict(config)
 
 
 def project_teacher_embeddings(student, teacher):

@@ -36,4 +36,5 @@ from tinybert_keras.data.tasks import (
     Task,
     TaskData,
     check_model_matches_task,
+    check_outputs_match_task,
 )

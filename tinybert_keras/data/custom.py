@@ -57,7 +57,8 @@ def read_records(rows, source, text_columns, label_column, skip_incomplete=False
         source: the file or object name used in error messages.
         text_columns: one or two column names.
         label_column: the label column name.
-        skip_incomplete: skip rows that lack a field instead of raising (GLUE's QQP has a few).
+        skip_incomplete: skip rows that lack a field or have an empty text instead of raising
+            (GLUE's QQP has a few).
 
     Returns:
         A list of `(text or (text_a, text_b), raw_label, line)` tuples.
@@ -81,6 +82,14 @@ def read_records(rows, source, text_columns, label_column, skip_incomplete=False
             )
             raise DataError(f"{problem}.", source, line, missing[0])
         texts = tuple(str(row[column]) for column in text_columns)
+        empty = [column for column, text in zip(text_columns, texts) if not text.strip()]
+        if empty:
+            if skip_incomplete:
+                continue
+            raise DataError(
+                "empty text: an example needs words to learn from. Fill in the field or delete "
+                "the row.", source, line, empty[0],
+            )
         records.append((texts if len(texts) == 2 else texts[0], row[label_column], line))
     if not records:
         raise DataError("no examples: the file or object is empty.", source)

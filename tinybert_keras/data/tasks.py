@@ -167,6 +167,27 @@ class TaskData:
     task: Task
     splits: dict
 
+    def __post_init__(self):
+        if self.task.is_regression:
+            return
+        classes = self.task.num_classes
+        for name, examples in self.splits.items():
+            labels = np.asarray(examples.labels)
+            if labels.size and not np.issubdtype(labels.dtype, np.integer):
+                raise DataError(
+                    f"labels of type {labels.dtype}: task {self.task.name!r} is a classification, "
+                    "whose labels are class ids (ints). Pass class names or ids.",
+                    f"split {name!r}",
+                )
+            outside = np.flatnonzero((labels < 0) | (labels >= classes))
+            if outside.size:
+                raise DataError(
+                    f"example {outside[0] + 1} has label id {labels[outside[0]]}, outside 0.."
+                    f"{classes - 1}: task {self.task.name!r} has {classes} classes "
+                    f"{self.task.label_names}. Fix the labels, or the task's label_names.",
+                    f"split {name!r}",
+                )
+
     def __getitem__(self, split):
         if split not in self.splits:
             raise KeyError(
@@ -219,15 +240,35 @@ def check_model_matches_task(model, task, label_names=None):
     outputs = getattr(model, "num_classes", None)
     if outputs is None:
         outputs = model.outputs[0].shape[-1]
-    if outputs != task.num_classes:
+    check_outputs_match_task(outputs, task, label_names, source=getattr(model, "name", "model"))
+
+
+def check_outputs_match_task(outputs, task, label_names=None, source="model"):
+    """Checks a classifier's output count and label order against a task, without the model.
+
+    Args:
+        outputs: the number of outputs of the classifier's head, or `None` if unknown.
+        task: the `Task`.
+        label_names: optional, the classifier's class names in its output order.
+        source: what to name in the message (the model or its preset).
+
+    Raises:
+        DataError: if the output count or the label names differ from the task's.
+
+    Example:
+    ```python
+    check_outputs_match_task(3, glue_task("mnli"))
+    ```
+    """
+    if outputs is not None and outputs != task.num_classes:
         raise DataError(
             f"the model has {outputs} outputs but task {task.name!r} has {task.num_classes} "
             f"{'output (regression)' if task.is_regression else f'classes {task.label_names}'}.",
-            source=getattr(model, "name", "model"),
+            source=source,
         )
     if label_names is not None and tuple(label_names) != task.label_names:
         raise DataError(
             f"the model's labels are {tuple(label_names)} but task {task.name!r} orders them "
             f"{task.label_names}; fine-tune the teacher with the task's order or remap the task.",
-            source=getattr(model, "name", "model"),
+            source=source,
         )

@@ -1,7 +1,9 @@
 """The recipe: TinyBERT's stages as resumable functions, and `run_recipe` that chains them.
 
-- `runs`: run folders (claimed with their settings, finished with a summary);
+- `runs`: run folders (claimed with their settings and locked, finished with a summary);
+- `backups`: the state a killed stage resumes from, written whole;
 - `training`: resumable `fit` in checkpoint intervals, the optimizer, the best-dev callback;
+- `checks`: what a stage checks from the models' configs before it writes anything;
 - `distribution`: the `tf.distribute` strategy (several GPUs, a TPU, several machines) and which
   worker writes;
 - `presets`: what the stages write and read back, and what names a model;

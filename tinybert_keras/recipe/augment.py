@@ -43,17 +43,17 @@ def augment_task(data, output_dir, settings=None, *, verbose=True, **overrides):
     """
     settings = (settings or AugmentSettings()).replace(**overrides)
     data = inputs.load_task(data)
-    finished = open_run(output_dir, {
+    with open_run(output_dir, {
         "stage": "augment", "data": inputs.describe_data(data), **settings.to_dict(),
-    })
-    if finished is not None:
-        return finished
-    columns, texts, labels = canonical_rows(data.task, data["train"])
-    path = pathlib.Path(output_dir) / AUGMENTED_FILE
-    rows = augment_to_file(
-        build_augmenter(settings, data.task.name), texts, labels, path, columns=columns,
-        chunk_size=settings.chunk_size, verbose=verbose,
-    )
-    return finish_run(output_dir, {
-        "stage": "augment", "path": str(path), "rows": rows, "examples": len(texts),
-    })
+    }) as finished:
+        if finished is not None:
+            return finished
+        columns, texts, labels = canonical_rows(data.task, data["train"])
+        path = pathlib.Path(output_dir) / AUGMENTED_FILE
+        rows = augment_to_file(
+            build_augmenter(settings, data.task.name), texts, labels, path, columns=columns,
+            chunk_size=settings.chunk_size, verbose=verbose,
+        )
+        return finish_run(output_dir, {
+            "stage": "augment", "path": str(path), "rows": rows, "examples": len(texts),
+        }, results=[AUGMENTED_FILE])

@@ -18,7 +18,6 @@ no random numbers: a first run and a rerun start from the same seeds.
 import dataclasses
 import hashlib
 import json
-import os
 import pathlib
 import shutil
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from tinybert_keras.core import compat
 from tinybert_keras.data import DataError
+from tinybert_keras.data import integrity
 from tinybert_keras.data import registry
 from tinybert_keras.recipe import weight_files
 
@@ -61,7 +61,7 @@ def is_released_config(config):
 def _digest(files):
     digest = hashlib.sha256(f"conversion {CONVERSION_VERSION}\n".encode())
     for name, path in sorted(files.items()):
-        digest.update(f"{name}:{registry.file_sha256(path)}\n".encode())
+        digest.update(f"{name}:{integrity.sha256_of(path)}\n".encode())
     return digest.hexdigest()
 
 
@@ -142,13 +142,6 @@ def _convert(preset, config, files, target):
     backbone, projections = _split_weights(
         weight_files.read_weights(files[weights_name]), config, files[weights_name])
     vocabulary = pathlib.Path(files["vocab.txt"]).read_text(encoding="utf-8").splitlines()
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    save_file(backbone, str(partial / "model.safetensors"))
-    if projections:
-        np.savez(partial / PROJECTIONS_FILE, **projections)
-    shutil.copyfile(files["vocab.txt"], partial / "vocab.txt")
     hf_config = {
         "model_type": "bert", "architectures": ["BertModel"], "layer_norm_eps": 1e-12,
         **{key: config[key] for key in CONFIG_KEYS},
@@ -156,10 +149,17 @@ def _convert(preset, config, files, target):
                                         "attention_probs_dropout_prob") if key in config},
         "tinybert_source": {"preset": str(preset), "weights": weights_name},
     }
-    (partial / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n")
-    (partial / "tokenizer_config.json").write_text(json.dumps(
-        {"tokenizer_class": "BertTokenizer", "do_lower_case": _lowercase(preset, vocabulary)}))
-    os.replace(partial, target)
+    with integrity.replacing(target) as partial:
+        partial.mkdir(parents=True)
+        save_file(backbone, str(partial / "model.safetensors"))
+        if projections:
+            np.savez(partial / PROJECTIONS_FILE, **projections)
+        shutil.copyfile(files["vocab.txt"], partial / "vocab.txt")
+        (partial / "config.json").write_text(json.dumps(hf_config, indent=2) + "\n")
+        (partial / "tokenizer_config.json").write_text(json.dumps(
+            {"tokenizer_class": "BertTokenizer", "do_lower_case": _lowercase(preset, vocabulary)}))
+        # The record sits beside the folder; it is checked whenever the folder is reused.
+        integrity.write_manifest(target, integrity.record(partial))
 
 
 def resolve(preset):
@@ -214,6 +214,12 @@ def resolve(preset):
     if not target.is_dir():
         print(f"Converting the TinyBERT checkpoint {preset} into {target} (once).")
         _convert(preset, config, files, target)
+    expected = integrity.read_manifest(target)
+    if expected is None:  # converted before records were kept
+        integrity.write_manifest(target)
+    elif problems := integrity.differences(target, expected):
+        raise DataError(f"{'; '.join(problems)}, since {preset} was converted there. Delete "
+                        f"{target} and it is converted again on the next run.")
     return str(target)
 
 

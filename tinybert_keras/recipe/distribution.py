@@ -28,6 +28,7 @@ import tempfile
 
 import tensorflow as tf
 
+from tinybert_keras.recipe.runs import RECORDS_KEY
 from tinybert_keras.recipe.runs import SUMMARY_FILE
 from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import open_run
@@ -216,27 +217,32 @@ def is_chief(strategy):
     return bool(strategy.extended.should_checkpoint)
 
 
-def refuse_multi_worker(strategy, stage):
-    """Stops a stage that runs on one machine when it is given a multi-worker strategy.
+def one_machine_strategy(strategy, stage):
+    """The strategy of a stage that runs on one machine: `strategy`, or `default_strategy()`.
 
     Args:
-        strategy: a `tf.distribute.Strategy`.
+        strategy: a `tf.distribute.Strategy`, or `None`.
         stage: the stage's name for the message.
 
+    Returns:
+        The `tf.distribute.Strategy`.
+
     Raises:
-        RecipeError: if `strategy` spans several workers.
+        RecipeError: if the strategy spans several workers.
 
     Example:
     ```python
-    refuse_multi_worker(default_strategy(), "teacher fine-tuning")
+    strategy = one_machine_strategy(None, "Teacher fine-tuning")
     ```
     """
+    strategy = strategy or default_strategy()
     if is_multi_worker(strategy):
         raise RecipeError(
             f"{stage} runs on one machine; several machines (TF_CONFIG) train general "
             "distillation only, the stage that outgrows one. Run this stage without TF_CONFIG "
             "(or with a single-machine strategy=)."
         )
+    return strategy
 
 
 def check_jit_compile(strategy, jit_compile):
@@ -265,6 +271,7 @@ def check_jit_compile(strategy, jit_compile):
         )
 
 
+@contextlib.contextmanager
 def open_stage(output_dir, settings, strategy):
     """`open_run` for the chief; the other workers of a multi-worker run only read the folder.
 
@@ -273,20 +280,29 @@ def open_stage(output_dir, settings, strategy):
         settings: the stage's settings dict.
         strategy: the `tf.distribute.Strategy`.
 
-    Returns:
-        The stage's summary if it finished, else `None` (train, resuming from its backup). A
-        non-chief does not check the settings: the chief does, and when it refuses the folder,
-        the others stop at their next collective operation with TensorFlow's `UnavailableError`.
+    Yields:
+        The stage's summary if it finished, else `None` (train, resuming from its backup). The
+        chief holds the folder's lock while the `with` block runs. A non-chief does not check
+        the settings: the chief does, and when it refuses the folder, the others stop at their
+        next collective operation with TensorFlow's `UnavailableError`.
 
     Example:
     ```python
-    finished = open_stage("runs/general", {"stage": "general"}, strategy)
+    with open_stage("runs/general", {"stage": "general"}, strategy) as finished:
+        ...
     ```
     """
     if is_chief(strategy):
-        return open_run(output_dir, settings)
-    summary = pathlib.Path(output_dir) / SUMMARY_FILE
-    return json.loads(summary.read_text(encoding="utf-8")) if summary.is_file() else None
+        with open_run(output_dir, settings) as finished:
+            yield finished
+        return
+    summary_file = pathlib.Path(output_dir) / SUMMARY_FILE
+    if not summary_file.is_file():
+        yield None
+        return
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    summary.pop(RECORDS_KEY, None)  # the chief checks the results against their records
+    yield summary
 
 
 @contextlib.contextmanager

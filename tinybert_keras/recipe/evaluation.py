@@ -11,6 +11,7 @@ import tensorflow as tf
 from tinybert_keras import data as data_lib
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import EvaluationSettings
+from tinybert_keras.core import pairing
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets as preset_io
 
@@ -255,6 +256,8 @@ def evaluate_presets(presets, data, settings=None, batch_size=32):
         data_lib.check_same_vocabulary(tokenizer, model.backbone, names=("first model", name))
         saved = preset_io.read_task(presets[name]) or {}
         data_lib.check_model_matches_task(model, data.task, label_names=saved.get("label_names"))
+        pairing.check_length(pairing.shape_of(model), data.task.sequence_length,
+                             f"the {name} model ({presets[name]})")
     rows = compare_models(models, dataset, data.task, presets, settings.latency_repeats)
     note = _saved_task_note(data.task, taken, reference) if taken else ""
     return rows, note + format_table(rows, data.task)

@@ -27,7 +27,8 @@ import numpy as np
 from tinybert_keras.config import ExportSettings
 from tinybert_keras.core import compat
 from tinybert_keras.core.inference import cls_only_classifier
-from tinybert_keras.data import registry
+from tinybert_keras.data import integrity
+from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import finish_run
@@ -116,13 +117,16 @@ def export_classifier(preset, output_dir, settings=None, **overrides):
     """
     settings = (settings or ExportSettings()).replace(**overrides)
     run = {"stage": "export", "preset": presets.describe_model(preset), **settings.to_dict()}
-    finished = open_run(output_dir, run)
-    if finished is not None:
-        return finished
-    output_dir = pathlib.Path(output_dir)
-    if compat.preset_file(registry.resolve_preset(preset), "task.json") is None:
+    if compat.preset_file(checkpoints.resolve(preset), "task.json") is None:
         raise RecipeError(f"{preset} is not a classifier preset (no task.json); export a "
                           "task_distill or finetune result.")
+    with open_run(output_dir, run) as finished:
+        if finished is not None:
+            return finished
+        return _export(preset, pathlib.Path(output_dir), settings)
+
+
+def _export(preset, output_dir, settings):
     model = presets.load_classifier(preset)
     if settings.cls_only_last_layer:
         model = cls_only_classifier(model)
@@ -133,15 +137,19 @@ def export_classifier(preset, output_dir, settings=None, **overrides):
     with tempfile.TemporaryDirectory(dir=output_dir) as scratch:
         for export_format in settings.formats:
             exporters[export_format](model, pathlib.Path(scratch), settings.precisions)
+        integrity.sync(scratch)
         for path in pathlib.Path(scratch).iterdir():
-            path.rename(output_dir / path.name)
-    preprocessor.save_to_preset(str(output_dir / PREPROCESSOR))
-    # keras-hub finds a preprocessor's class through the backbone's config (no weights needed).
-    for name, target in (("config.json", output_dir / PREPROCESSOR / "config.json"),
-                         (presets.TASK_FILE, output_dir / presets.TASK_FILE)):
-        source = compat.preset_file(registry.resolve_preset(preset), name)
+            path.replace(output_dir / path.name)
+    with integrity.replacing(output_dir / PREPROCESSOR) as partial:
+        preprocessor.save_to_preset(str(partial))
+        # keras-hub finds a preprocessor's class through the backbone's config (no weights).
+        source = compat.preset_file(checkpoints.resolve(preset), "config.json")
         if source is not None:
-            shutil.copy(source, target)
+            shutil.copy(source, partial / "config.json")
+    source = compat.preset_file(checkpoints.resolve(preset), presets.TASK_FILE)
+    if source is not None:
+        with integrity.replacing(output_dir / presets.TASK_FILE) as partial:
+            shutil.copy(source, partial)
     files = {
         f"{export_format}_{precision}": str(output_dir / exported_name(export_format, precision))
         for export_format in settings.formats for precision in settings.precisions
@@ -149,4 +157,4 @@ def export_classifier(preset, output_dir, settings=None, **overrides):
     return finish_run(output_dir, {
         "stage": "export", "files": files, "preprocessor": str(output_dir / PREPROCESSOR),
         "sequence_length": preprocessor.sequence_length,
-    })
+    }, results=[PREPROCESSOR, *(pathlib.Path(path).name for path in files.values())])

@@ -10,6 +10,8 @@ import keras_hub
 from tinybert_keras import data as data_lib
 from tinybert_keras.config import FinetuneSettings
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.data import integrity
+from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
@@ -78,12 +80,17 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
         data, overrides, settings or FinetuneSettings(), training
     )
     task = data.task
-    strategy = strategy or distribution.default_strategy()
-    distribution.refuse_multi_worker(strategy, "Teacher fine-tuning")
-    finished = open_run(output_dir, run_settings(model, data, settings, training))
-    if finished is not None:
-        return finished
-    output_dir = pathlib.Path(output_dir)
+    checks.check_model_length(model, task.sequence_length)
+    strategy = distribution.one_machine_strategy(strategy, "Teacher fine-tuning")
+    with open_run(output_dir, run_settings(model, data, settings, training)) as finished:
+        if finished is not None:
+            return finished
+        return _train(model, data, pathlib.Path(output_dir), settings, training, tokenizer,
+                      strategy, verbose)
+
+
+def _train(model, data, output_dir, settings, training, tokenizer, strategy, verbose):
+    task = data.task
     per_epoch = math.ceil(len(data["train"]) / training.batch_size)
     keras.utils.set_random_seed(training.seed)
     with strategy.scope():
@@ -123,8 +130,9 @@ def finetune(model, data, output_dir, settings=None, training=None, *, tokenizer
     dev = data_lib.make_dataset(
         data["dev"], tokenizer, training.batch_size, sequence_length=task.sequence_length
     )
-    presets.save_classifier(classifier, tokenizer, task, output_dir / PRESET)
+    with integrity.replacing(output_dir / PRESET) as partial:
+        presets.save_classifier(classifier, tokenizer, task, partial)
     return finish_run(output_dir, {
         "stage": "finetune", "preset": str(output_dir / PRESET), "steps": steps,
         "dev": evaluation.task_metrics(classifier, dev, task),
-    })
+    }, results=[PRESET])

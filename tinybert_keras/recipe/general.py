@@ -12,7 +12,9 @@ from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
 from tinybert_keras.core import compat
 from tinybert_keras.core.distiller import Distiller
+from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checkpoints
+from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -91,13 +93,19 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
     # Before TensorFlow runs anything: a multi-worker strategy must come first in a process.
     strategy = strategy or distribution.default_strategy()
     distribution.check_jit_compile(strategy, training.jit_compile)
-    finished = distribution.open_stage(output_dir, {
+    checks.check_models(teacher, student, settings, settings.sequence_length)
+    run = {
         "stage": "general", "teacher": presets.describe_model(teacher),
         "student": presets.describe_model(student), **settings.to_dict(), **training.to_dict(),
-    }, strategy)
-    if finished is not None:
-        return finished
-    output_dir = pathlib.Path(output_dir)
+    }
+    with distribution.open_stage(output_dir, run, strategy) as finished:
+        if finished is not None:
+            return finished
+        return _train(teacher, student, pathlib.Path(output_dir), settings, training, strategy,
+                      verbose)
+
+
+def _train(teacher, student, output_dir, settings, training, strategy, verbose):
     tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
     corpus = data_lib.corpus_dataset(
         settings.corpus, tokenizer, settings.sequence_length, training.batch_size
@@ -111,6 +119,7 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
         steps = settings.max_steps
     with strategy.scope():
         teacher_model = presets.load(keras_hub.models.Backbone, teacher)
+        data_lib.check_same_vocabulary(tokenizer, teacher_model, names=("tokenizer", "teacher"))
         student_model = inputs.build_student(
             student, teacher_model, training.seed, settings.embeddings_from_teacher
         )
@@ -130,13 +139,14 @@ def general_distill(teacher, student, output_dir, settings=None, training=None, 
             distiller, corpus, steps, folder, min(interval, steps), verbose=verbose,
             name="general distillation",
         )
-        student_model.save_to_preset(str(folder / PRESET))
-        tokenizer.save_to_preset(str(folder / PRESET))
+        with integrity.replacing(folder / PRESET) as partial:
+            student_model.save_to_preset(str(partial))
+            tokenizer.save_to_preset(str(partial))
         history = training_lib.read_history(folder)
         return finish_run(folder, {
             "stage": "general", "preset": str(output_dir / PRESET), "steps": steps,
             "losses": {name: values[-1] for name, values in history.items()},
-        })
+        }, results=[PRESET])
 
 
 def prepare_corpus(output_dir, settings=None, **overrides):

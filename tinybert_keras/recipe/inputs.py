@@ -16,7 +16,6 @@ from tinybert_keras.config import ConfigError
 from tinybert_keras.config import DataSettings
 from tinybert_keras.config import TrainingSettings
 from tinybert_keras.config import split_overrides
-from tinybert_keras.core import compat
 from tinybert_keras.core.students import STUDENT_CONFIGS
 from tinybert_keras.core.students import student_backbone
 from tinybert_keras.recipe import checkpoints
@@ -245,8 +244,45 @@ def build_student(student, teacher, seed=0, embeddings_from_teacher=False):
             "embeddings. Drop the option, or pass a shape."
         )
     if kind == "preset":
-        return keras_hub.models.BertBackbone.from_preset(checkpoints.resolve(student))
+        return presets.load(keras_hub.models.BertBackbone, student)
     return student
+
+
+def check_teacher_classifier(preset, task):
+    """Checks, from its files, that a teacher preset is a classifier fine-tuned for the task.
+
+    Args:
+        preset: the teacher's classifier preset.
+        task: the `Task`.
+
+    Returns:
+        The class names the preset was trained with, or `None` when it does not say.
+
+    Raises:
+        RecipeError: if the preset has no classifier head (`task.json`), or a head for another
+            number of classes or another label order.
+
+    Example:
+    ```python
+    check_teacher_classifier("runs/teacher/preset", data.task)  # ('negative', 'positive')
+    ```
+    """
+    head = presets.preset_json(preset, "task.json")
+    if head is None:
+        raise RecipeError(
+            f"The teacher {preset} is not a fine-tuned classifier (its preset has no task.json: "
+            "a pre-trained backbone, whose head is not trained). Fine-tune it on the task first "
+            "(tinybert-keras finetune-teacher, or recipe.finetune) and pass that stage's preset."
+        )
+    label_names = (presets.read_task(preset) or {}).get("label_names")
+    label_names = None if label_names is None else tuple(label_names)
+    try:
+        data_lib.check_outputs_match_task(
+            head.get("config", {}).get("num_classes"), task, label_names, source=str(preset)
+        )
+    except data_lib.DataError as error:
+        raise RecipeError(f"The teacher does not fit task {task.name!r}: {error}") from error
+    return label_names
 
 
 def student_projections(student, settings):
@@ -287,23 +323,15 @@ def load_teacher(preset, task):
 
     Raises:
         RecipeError: if the preset is a pre-trained backbone rather than a fine-tuned
-            classifier, or does not fit the task.
+            classifier, or does not fit the task (see `check_teacher_classifier`).
 
     Example:
     ```python
     teacher, label_names = load_teacher("runs/teacher/preset", data.task)
     ```
     """
-    if compat.preset_file(checkpoints.resolve(preset), "task.json") is None:
-        raise RecipeError(
-            f"The teacher {preset} is not a fine-tuned classifier (its preset has no task.json: "
-            "a pre-trained backbone, whose head is not trained). Fine-tune it on the task first "
-            "(tinybert-keras finetune-teacher, or recipe.finetune) and pass that stage's preset."
-        )
+    label_names = check_teacher_classifier(preset, task)
     classifier = presets.load_classifier(preset)
-    saved = presets.read_task(preset) or {}
-    label_names = saved.get("label_names")
-    label_names = None if label_names is None else tuple(label_names)
     try:
         data_lib.check_model_matches_task(classifier, task, label_names=label_names)
     except data_lib.DataError as error:

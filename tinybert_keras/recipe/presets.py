@@ -16,8 +16,11 @@ from tinybert_keras import data as data_lib
 from tinybert_keras.core import compat
 from tinybert_keras.data import registry
 from tinybert_keras.recipe import checkpoints
+from tinybert_keras.recipe.runs import RecipeError
 
 TASK_FILE = "tinybert_task.json"
+# The weights of a keras-hub preset, or of a Hugging Face one.
+WEIGHT_FILES = ("model.weights.h5", "model.safetensors")
 # Written by tinybert-keras 0.1.0 before the whole task was saved: label names only.
 LEGACY_LABELS_FILE = "tinybert_labels.json"
 
@@ -85,12 +88,27 @@ def load(cls, preset, **kwargs):
     Returns:
         What `cls.from_preset` returns.
 
+    Raises:
+        RecipeError: if a file of the preset cannot be read (a truncated weights file, say),
+            naming the preset and its weights file.
+
     Example:
     ```python
     tokenizer = load(keras_hub.tokenizers.Tokenizer, "all_minilm_l6_v2")
     ```
     """
-    return cls.from_preset(checkpoints.resolve(preset), **kwargs)
+    resolved = checkpoints.resolve(preset)
+    try:
+        return cls.from_preset(resolved, **kwargs)
+    except OSError as error:
+        folder = pathlib.Path(resolved)
+        weights = [str(folder / name) for name in WEIGHT_FILES if (folder / name).is_file()]
+        raise RecipeError(
+            f"The preset {preset} cannot be loaded: {error}. One of its files "
+            f"{'(' + ', '.join(weights) + ') ' if weights else ''}is missing, truncated or "
+            "damaged, say by an interrupted copy or download: copy or download the preset again. "
+            "If a tinybert-keras stage wrote it, delete that stage's folder and run it again."
+        ) from None
 
 
 def load_classifier(preset, num_classes=None):
@@ -136,3 +154,22 @@ def describe_model(model):
     config = model.get_config()
     config.pop("name", None)
     return config
+
+
+def preset_json(preset, name):
+    """A JSON file of a preset (`config.json`, `task.json`), or `None` if it has none.
+
+    Args:
+        preset: a preset name, folder or handle (offline registry names included).
+        name: the file's name in the preset.
+
+    Returns:
+        The parsed JSON, or `None`.
+
+    Example:
+    ```python
+    preset_json("runs/teacher/preset", "task.json")["config"]["num_classes"]  # 2
+    ```
+    """
+    path = compat.preset_file(checkpoints.resolve(preset), name)
+    return None if path is None else json.loads(pathlib.Path(path).read_text("utf-8"))

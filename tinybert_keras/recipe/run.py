@@ -7,7 +7,9 @@ import time
 
 import keras_hub
 
+from tinybert_keras.data import integrity
 from tinybert_keras.data import registry
+from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
@@ -159,6 +161,13 @@ def run_recipe(config, verbose="auto"):
     root = pathlib.Path(config.output_dir)
     data = inputs.load_task(config.data_settings())
     training = config.training_settings()
+    # Every stage's checks first, so that a wrong setting of a late stage stops the run before
+    # the early stages spend their time.
+    checks.check_model_length(config.teacher, data.task.sequence_length)
+    if inputs.student_kind(config.student) == "shape" and config.general.epochs > 0:
+        checks.check_models(config.teacher, config.student, config.general,
+                            config.general.sequence_length)
+    checks.check_models(config.teacher, config.student, config.distill, data.task.sequence_length)
     seconds = {}
 
     def timed(name, function, *args, **kwargs):
@@ -208,7 +217,7 @@ def run_recipe(config, verbose="auto"):
     report.update(rows=rows, seconds=seconds,
                   table=f"{table}\n\n{comparison_notes(rows, data.task, labels)}")
     root.mkdir(parents=True, exist_ok=True)
-    (root / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    integrity.write_text(root / "report.json", json.dumps(report, indent=2) + "\n")
     print("\n" + report["table"])
     print(f"\nSeconds per stage: {seconds}")
     return report

@@ -14,12 +14,16 @@ from tinybert_keras.core.distiller import TEACHER_LOGITS
 from tinybert_keras.core.distiller import Distiller
 from tinybert_keras.core.precision import with_dtype
 from tinybert_keras.core.schedules import WarmupLinearDecay
+from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checkpoints
+from tinybert_keras.recipe import checks
 from tinybert_keras.recipe import distribution
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training as training_lib
+from tinybert_keras.recipe.backups import load_state
+from tinybert_keras.recipe.backups import save_state
 from tinybert_keras.recipe.general import distiller_options
 from tinybert_keras.recipe.runs import PRESET
 from tinybert_keras.recipe.runs import RecipeError
@@ -28,6 +32,7 @@ from tinybert_keras.recipe.runs import open_run
 from tinybert_keras.recipe.teacher_logits import cached_teacher_logits
 
 STUDENT_WEIGHTS = "student.weights.h5"
+STUDENT_SEEDS = "student.seed_states.npy"
 PHASE_NAMES = {"intermediate": "phase 1 (intermediate layers)",
                "prediction": "phase 2 (predictions)"}
 
@@ -169,8 +174,9 @@ def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, 
 def intermediate_phase(inputs, train, phase_dir):
     """Phase 1: the student matches the teacher's embeddings, attention scores and hidden states.
 
-    A constant learning rate, on the (augmented) training set. The student's weights are saved to
-    `<phase_dir>/student.weights.h5`, from where a finished phase is loaded on a rerun.
+    A constant learning rate, on the (augmented) training set. The student's weights and dropout
+    states are saved to `<phase_dir>/student.weights.h5` and `student.seed_states.npy`, from
+    where a finished phase is loaded on a rerun.
 
     Args:
         inputs: the `PhaseInputs`.
@@ -184,17 +190,21 @@ def intermediate_phase(inputs, train, phase_dir):
     """
     phase_dir = pathlib.Path(phase_dir)
     settings = inputs.settings
-    if open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) is None:
-        steps, interval = inputs.steps(
-            train, settings.intermediate_epochs, settings.intermediate_steps
-        )
-        _fit_phase(
-            inputs, "intermediate", train, phase_dir, steps, interval,
-            lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
-        )
-        inputs.student.save_weights(str(phase_dir / STUDENT_WEIGHTS))
-        finish_run(phase_dir, {"phase": "intermediate", "steps": steps})
-    inputs.student.load_weights(str(phase_dir / STUDENT_WEIGHTS))
+    with open_run(phase_dir, {**inputs.run, "phase": "intermediate"}) as finished:
+        if finished is None:
+            steps, interval = inputs.steps(
+                train, settings.intermediate_epochs, settings.intermediate_steps
+            )
+            _fit_phase(
+                inputs, "intermediate", train, phase_dir, steps, interval,
+                lambda steps: settings.intermediate_learning_rate, **distiller_options(settings),
+            )
+            save_state(inputs.student, phase_dir / STUDENT_WEIGHTS, phase_dir / STUDENT_SEEDS)
+            finish_run(phase_dir, {"phase": "intermediate", "steps": steps},
+                       results=[STUDENT_WEIGHTS, STUDENT_SEEDS])
+        # The dropout states too: phase 2 then draws the same masks whether phase 1 ran in this
+        # process or finished in an earlier one.
+        load_state(inputs.student, phase_dir / STUDENT_WEIGHTS, phase_dir / STUDENT_SEEDS)
 
 
 def prediction_phase(inputs, train, dev, phase_dir):
@@ -225,22 +235,25 @@ def prediction_phase(inputs, train, dev, phase_dir):
     phase_dir = pathlib.Path(phase_dir)
     settings = inputs.settings
     keep = training_lib.KeepBestCheckpoint(inputs.student, dev, inputs.task, phase_dir)
-    if open_run(phase_dir, {**inputs.run, "phase": "prediction"}) is None:
+    with open_run(phase_dir, {**inputs.run, "phase": "prediction"}) as finished:
+        if finished is None:
 
-        def schedule(steps):
-            warmup = int(settings.warmup_fraction * steps)
-            return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
+            def schedule(steps):
+                warmup = int(settings.warmup_fraction * steps)
+                return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
 
-        steps, interval = inputs.steps(train, settings.prediction_epochs)
-        _fit_phase(
-            inputs, "prediction", train, phase_dir, steps, interval, schedule, callbacks=[keep],
-            cache_logits=settings.cache_teacher_logits and settings.prediction_loss,
-            temperature=settings.temperature,
-            prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
-            **distiller_options(settings, layerwise_losses=False),
-        )
-        finish_run(phase_dir, {"phase": "prediction", "steps": steps, "best": keep.best})
-    return keep.restore_best()
+            steps, interval = inputs.steps(train, settings.prediction_epochs)
+            _fit_phase(
+                inputs, "prediction", train, phase_dir, steps, interval, schedule,
+                callbacks=[keep],
+                cache_logits=settings.cache_teacher_logits and settings.prediction_loss,
+                temperature=settings.temperature,
+                prediction_loss=settings.prediction_loss, label_loss=settings.label_loss,
+                **distiller_options(settings, layerwise_losses=False),
+            )
+            finish_run(phase_dir, {"phase": "prediction", "steps": steps, "best": keep.best},
+                       results=[training_lib.BEST_WEIGHTS, training_lib.BEST_RECORD])
+        return keep.restore_best()
 
 
 def task_distill(teacher, student, data, output_dir, settings=None, training=None, *,
@@ -279,38 +292,44 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         data, overrides, settings or DistillSettings(), training
     )
     task = data.task
+    strategy = distribution.one_machine_strategy(strategy, "Task distillation")
+    inputs.check_teacher_classifier(teacher, task)
+    checks.check_models(teacher, student, settings, task.sequence_length)
     run = {
         "stage": "task", "teacher": presets.describe_model(teacher),
         "student": presets.describe_model(student), "data": inputs.describe_data(data),
         **settings.to_dict(), **training.to_dict(),
     }
-    strategy = strategy or distribution.default_strategy()
-    distribution.refuse_multi_worker(strategy, "Task distillation")
-    finished = open_run(output_dir, run)
-    if finished is not None:
-        return finished
-    output_dir = pathlib.Path(output_dir)
-    tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
+    with open_run(output_dir, run) as finished:
+        if finished is not None:
+            return finished
+        phase = PhaseInputs(None, None, task, None, run, settings, training, strategy, verbose)
+        return _distill(phase, teacher, student, data, pathlib.Path(output_dir))
+
+
+def _distill(phase, teacher, student, data, output_dir):
+    task, settings, training, strategy = phase.task, phase.settings, phase.training, phase.strategy
+    phase.tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
     with strategy.scope():
-        teacher_model, _ = inputs.load_teacher(teacher, task)
-    phase = PhaseInputs(teacher_model, None, task, tokenizer, run, settings, training, strategy,
-                        verbose, inputs.student_projections(student, settings))
+        phase.teacher, _ = inputs.load_teacher(teacher, task)
+    data_lib.check_same_vocabulary(phase.tokenizer, phase.teacher, names=("tokenizer", "teacher"))
+    phase.projections = inputs.student_projections(student, settings)
     # Cached: the teacher check and every checkpoint interval read it.
     dev = phase.batches(data["dev"]).cache()
     teacher_dev = check_teacher(
-        teacher_model, dev, task, data["dev"].labels, settings.min_teacher_margin
+        phase.teacher, dev, task, data["dev"].labels, settings.min_teacher_margin
     )
     print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
     with strategy.scope():
         backbone = inputs.build_student(
-            student, teacher_model, training.seed, settings.embeddings_from_teacher
+            student, phase.teacher, training.seed, settings.embeddings_from_teacher
         )
-        data_lib.check_same_vocabulary(tokenizer, backbone, names=("teacher", "student"))
+        data_lib.check_same_vocabulary(phase.tokenizer, backbone, names=("teacher", "student"))
         phase.student = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
         # Once for both phases (each phase's Distiller then finds it in that precision).
-        phase.teacher = with_dtype(teacher_model, settings.teacher_dtype)
+        phase.teacher = with_dtype(phase.teacher, settings.teacher_dtype)
     if settings.runs_intermediate_phase:
         train = (data["train"] if settings.augmented_train is None
                  else read_augmented(settings.augmented_train, task))
@@ -319,8 +338,9 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         best = prediction_phase(phase, data["train"], dev, output_dir / "prediction")
     else:
         best = {"interval": None, "metrics": evaluation.task_metrics(phase.student, dev, task)}
-    presets.save_classifier(phase.student, tokenizer, task, output_dir / PRESET)
+    with integrity.replacing(output_dir / PRESET) as partial:
+        presets.save_classifier(phase.student, phase.tokenizer, task, partial)
     return finish_run(output_dir, {
         "stage": "task", "preset": str(output_dir / PRESET), "teacher_dev": teacher_dev,
         "student_dev": best["metrics"], "best_interval": best["interval"],
-    })
+    }, results=[PRESET])

@@ -13,13 +13,12 @@ never change: one inference pass replaces a teacher pass in every training step 
 
 import hashlib
 import json
-import os
 import pathlib
 import shutil
 
 import numpy as np
 
-from tinybert_keras.data.registry import file_sha256
+from tinybert_keras.data import integrity
 from tinybert_keras.recipe import evaluation
 from tinybert_keras.recipe.runs import RecipeError
 
@@ -51,11 +50,8 @@ def examples_fingerprint(examples):
 
 
 def _save(array, path):
-    # Written under another name and renamed, so a kill never leaves a half-written file.
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as file:
+    with integrity.replacing(path) as partial, open(partial, "wb") as file:
         np.save(file, array)
-    os.replace(temporary, path)
 
 
 def _load_verified(directory, fingerprint, count):
@@ -64,7 +60,7 @@ def _load_verified(directory, fingerprint, count):
     problem = None
     if record["fingerprint"] != fingerprint or record["shape"][0] != count:
         problem = "were computed for other training examples"
-    elif not logits_path.is_file() or file_sha256(logits_path) != record["sha256"]:
+    elif not logits_path.is_file() or integrity.sha256_of(logits_path) != record["sha256"]:
         problem = f"do not match the checksum in {RECORD_FILE} (changed or damaged)"
     if problem is not None:
         raise RecipeError(
@@ -120,9 +116,7 @@ def cached_teacher_logits(teacher, examples, batches, directory):
         )
     _save(logits, directory / LOGITS_FILE)
     record = {"fingerprint": fingerprint, "shape": list(logits.shape),
-              "sha256": file_sha256(directory / LOGITS_FILE)}
-    temporary = directory / (RECORD_FILE + ".tmp")
-    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, directory / RECORD_FILE)
+              "sha256": integrity.sha256_of(directory / LOGITS_FILE)}
+    integrity.write_text(directory / RECORD_FILE, json.dumps(record, indent=2) + "\n")
     shutil.rmtree(parts_dir)
     return logits

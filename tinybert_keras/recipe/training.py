@@ -12,60 +12,63 @@ import math
 import pathlib
 
 import keras
-import numpy as np
 
 from tinybert_keras import data as data_lib
+from tinybert_keras.data import integrity
 from tinybert_keras.recipe import evaluation
+from tinybert_keras.recipe.backups import ResumableBackup
+from tinybert_keras.recipe.backups import read_backup
+from tinybert_keras.recipe.runs import RecipeError
+
+BEST_WEIGHTS = "best.weights.h5"
+BEST_RECORD = "best.json"
 
 
-class ResumableBackup(keras.callbacks.BackupAndRestore):
-    """Keras' `BackupAndRestore`, plus the dropout random-number states.
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stops training at the first step whose loss is not finite, naming the loss term.
 
-    `save_weights` leaves out the layers' `SeedGenerator` states, so a restored run would draw
-    other dropout masks than an uninterrupted one. They are saved next to the weights, one file
-    per interval (written before the weights, so a kill between the two cannot pair new states
-    with old weights), and the file of the restored interval is loaded.
+    Keras' `TerminateOnNaN` stops quietly with a normal return; this raises, so that the stage
+    saves nothing from the diverged interval: its backup stays at the last good interval and no
+    preset is written.
 
     Args:
-        backup_dir: the backup folder.
+        output_dir: the stage folder, for the message.
+        total_steps: the stage's number of steps, for the message.
+
+    Raises:
+        RecipeError: at the first non-finite loss, naming the term (`attention_loss`, ...; the
+            total `loss` only when no term is named) and the step.
 
     Example:
     ```python
-    model.fit(dataset, epochs=3, callbacks=[ResumableBackup("runs/teacher/backup")])
+    model.fit(dataset, epochs=3, callbacks=[StopOnNonFiniteLoss("runs/teacher", 300)])
     ```
     """
 
-    def __init__(self, backup_dir):
-        super().__init__(backup_dir, delete_checkpoint=False)
+    def __init__(self, output_dir, total_steps):
+        super().__init__()
+        self.output_dir = output_dir
+        self.total_steps = total_steps
+        self.epoch = 0
 
-    def _seed_states(self):
-        return [v for v in self.model.variables if v.name == "seed_generator_state"]
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
-    def _states_path(self, interval):
-        return pathlib.Path(self.backup_dir) / f"seed_states_{interval}.npy"
-
-    def _save_model(self):
-        pathlib.Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
-        states = [np.asarray(v).reshape(-1) for v in self._seed_states()]
-        np.save(self._states_path(self._current_epoch), np.array(states, dtype="int64"))
-        super()._save_model()
-        for old in pathlib.Path(self.backup_dir).glob("seed_states_*.npy"):
-            if old != self._states_path(self._current_epoch):
-                old.unlink()
-
-    def _load_model(self):
-        super()._load_model()
-        path = self._states_path(_completed_intervals(self.backup_dir))
-        if path.is_file():
-            for variable, value in zip(self._seed_states(), np.load(path)):
-                variable.assign(value.reshape(variable.shape))
-
-
-def _completed_intervals(backup_dir):
-    metadata = pathlib.Path(backup_dir) / "training_metadata.json"
-    if not metadata.is_file():
-        return 0
-    return json.loads(metadata.read_text(encoding="utf-8"))["epoch"]
+    def on_train_batch_end(self, batch, logs=None):
+        terms = [(name, value) for name, value in (logs or {}).items()
+                 if name.endswith("loss") and not math.isfinite(float(value))]
+        if not terms:
+            return
+        name, value = min(terms, key=lambda term: term[0] == "loss")
+        step = self.epoch * self.params["steps"] + batch + 1
+        kept = (f"the backup of the last good interval ({self.epoch}) is kept" if self.epoch
+                else "no interval had finished, so there is no backup")
+        raise RecipeError(
+            f"Training in {self.output_dir} stopped: {name} is {float(value)} at step {step} of "
+            f"{self.total_steps}, the first step with a non-finite loss. Nothing of this interval "
+            f"was saved: {kept}, and no preset was written. Lower the learning rate (or check the "
+            "data for broken examples) and run the stage in a new output directory."
+        )
 
 
 class IntervalProgress(keras.callbacks.Callback):
@@ -114,10 +117,12 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     The dataset repeats; training runs in `ceil(steps / steps_per_checkpoint)` equal intervals
     (each at most `steps_per_checkpoint` steps, so a few steps may be added to make them equal).
     `ResumableBackup` saves weights, optimizer and dropout states after each interval; on a rerun
-    it restores them and the batches already consumed are skipped, so the run continues on the
-    same data order and ends where an uninterrupted run ends. Losses are appended to
-    `history.csv`. One line first says what the progress bars count (`interval_plan`), and
-    each interval's bar is headed "Interval i/N" (`IntervalProgress`).
+    it restores them, `history.csv` is cut back to the rows of the restored intervals, and the
+    batches already consumed are skipped, so the run continues on the same data order and ends
+    where an uninterrupted run ends. Losses are appended to `history.csv`. Training stops with
+    a `RecipeError` at the first non-finite loss (`StopOnNonFiniteLoss`). One line first says
+    what the progress bars count (`interval_plan`), and each interval's bar is headed
+    "Interval i/N" (`IntervalProgress`).
 
     Args:
         model: a compiled, built Keras model.
@@ -141,20 +146,30 @@ def fit_resumable(model, dataset, steps, output_dir, steps_per_checkpoint, callb
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     backup_dir = output_dir / "backup"
+    history = output_dir / "history.csv"
     intervals = max(1, math.ceil(steps / steps_per_checkpoint))
     interval_steps = math.ceil(steps / intervals)
-    done = _completed_intervals(backup_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    state = read_backup(backup_dir)
+    done = 0 if state is None else state["epoch"]
+    # Rows written after the restored interval (a kill between a row and its backup) go: the
+    # intervals they belong to are trained again and write them again.
+    if history.is_file() and (state is None or state["history_bytes"] is not None):
+        with open(history, "r+b") as file:
+            file.truncate(0 if state is None else state["history_bytes"])
     if verbose:
         print(interval_plan(name, steps, intervals, interval_steps, done))
     dataset = dataset.repeat().skip(done * interval_steps)
     return model.fit(
         dataset,
         epochs=intervals,
+        initial_epoch=done,
         steps_per_epoch=interval_steps,
         callbacks=[
+            StopOnNonFiniteLoss(output_dir, intervals * interval_steps),
             *callbacks,
-            ResumableBackup(str(backup_dir)),
-            keras.callbacks.CSVLogger(str(output_dir / "history.csv"), append=True),
+            keras.callbacks.CSVLogger(str(history), append=True),
+            ResumableBackup(backup_dir, history),
             IntervalProgress(verbose),
         ],
         verbose=0,
@@ -291,7 +306,7 @@ class KeepBestCheckpoint(keras.callbacks.Callback):
     @property
     def best(self):
         """The best record so far, `{"interval", "metrics"}`, or `None`."""
-        record = self.directory / "best.json"
+        record = self.directory / BEST_RECORD
         return json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
 
     def on_epoch_end(self, epoch, logs=None):
@@ -301,11 +316,14 @@ class KeepBestCheckpoint(keras.callbacks.Callback):
             logs[f"val_{main}"] = scores[main]
         best = self.best
         if best is None or scores[main] > best["metrics"][main]:
-            self.student.save_weights(str(self.directory / "best.weights.h5"))
+            # Weights first, then the record: after a kill between the two, the rerun of this
+            # interval scores the same and writes both again.
+            with integrity.replacing(self.directory / BEST_WEIGHTS) as partial:
+                self.student.save_weights(str(partial))
             record = {"interval": epoch + 1, "metrics": scores}
-            (self.directory / "best.json").write_text(json.dumps(record) + "\n", encoding="utf-8")
+            integrity.write_text(self.directory / BEST_RECORD, json.dumps(record) + "\n")
 
     def restore_best(self):
         """Loads the best weights into the student and returns the best record."""
-        self.student.load_weights(str(self.directory / "best.weights.h5"))
+        self.student.load_weights(str(self.directory / BEST_WEIGHTS))
         return self.best
