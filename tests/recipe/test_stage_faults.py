@@ -39,7 +39,8 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("killed mid-interval")
 
 
-def _interrupt_first_training(monkeypatch):
+def _kill_during_first_training(monkeypatch, run_stage):
+    """Runs a stage whose first training is interrupted mid-interval, as a kill would do."""
     original = training.fit_resumable
     calls = []
 
@@ -48,7 +49,10 @@ def _interrupt_first_training(monkeypatch):
         extra = [Interrupt()] if len(calls) == 1 else []
         return original(*args, callbacks=[*callbacks, *extra], **kwargs)
 
-    monkeypatch.setattr(training, "fit_resumable", fit)
+    with monkeypatch.context() as patch:
+        patch.setattr(training, "fit_resumable", fit)
+        with pytest.raises(KeyboardInterrupt):
+            run_stage()
 
 
 def _assert_same_weights(cls, expected, actual):
@@ -72,10 +76,7 @@ def _general(runs, output_dir, **kwargs):
 
 def test_interrupted_teacher_finetuning_resumes_to_the_same_weights(runs, tmp_path,
                                                                     monkeypatch):
-    with monkeypatch.context() as patch:
-        _interrupt_first_training(patch)
-        with pytest.raises(KeyboardInterrupt):
-            _finetune(runs, tmp_path / "teacher")
+    _kill_during_first_training(monkeypatch, lambda: _finetune(runs, tmp_path / "teacher"))
     assert (tmp_path / "teacher" / "backup").is_dir()
     resumed = _finetune(runs, tmp_path / "teacher")
     _assert_same_weights(keras_hub.models.TextClassifier, runs["teacher"]["preset"],
@@ -86,10 +87,7 @@ def test_interrupted_teacher_finetuning_resumes_to_the_same_weights(runs, tmp_pa
 
 def test_interrupted_general_distillation_resumes_to_the_same_weights(runs, tmp_path,
                                                                       monkeypatch):
-    with monkeypatch.context() as patch:
-        _interrupt_first_training(patch)
-        with pytest.raises(KeyboardInterrupt):
-            _general(runs, tmp_path / "general")
+    _kill_during_first_training(monkeypatch, lambda: _general(runs, tmp_path / "general"))
     resumed = _general(runs, tmp_path / "general")
     _assert_same_weights(keras_hub.models.Backbone, runs["general"]["preset"],
                          resumed["preset"])
@@ -97,10 +95,7 @@ def test_interrupted_general_distillation_resumes_to_the_same_weights(runs, tmp_
 
 
 def test_interrupted_task_distillation_resumes_to_the_same_weights(runs, tmp_path, monkeypatch):
-    with monkeypatch.context() as patch:
-        _interrupt_first_training(patch)
-        with pytest.raises(KeyboardInterrupt):
-            task_distill_tiny(runs, tmp_path / "resumed")
+    _kill_during_first_training(monkeypatch, lambda: task_distill_tiny(runs, tmp_path / "resumed"))
     assert (tmp_path / "resumed" / "intermediate" / "backup").is_dir()
     resumed = task_distill_tiny(runs, tmp_path / "resumed")
     _assert_same_weights(keras_hub.models.TextClassifier, runs["task"]["preset"],
@@ -117,10 +112,7 @@ def test_interrupted_prediction_phase_keeps_its_best_checkpoint_and_resumes(runs
     folder.mkdir()
     shutil.copy(runs["root"] / "task" / "run.json", folder)
     shutil.copytree(runs["root"] / "task" / "intermediate", folder / "intermediate")
-    with monkeypatch.context() as patch:
-        _interrupt_first_training(patch)
-        with pytest.raises(KeyboardInterrupt):
-            task_distill_tiny(runs, folder)
+    _kill_during_first_training(monkeypatch, lambda: task_distill_tiny(runs, folder))
     best = json.loads((folder / "prediction" / "best.json").read_text())
     assert best["interval"] == 1 and (folder / "prediction" / "best.weights.h5").is_file()
     resumed = task_distill_tiny(runs, folder)
