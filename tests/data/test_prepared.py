@@ -170,3 +170,16 @@ def test_a_part_another_process_is_writing_is_refused(tmp_path, tokenizer, text)
 def _files_of_one(folder, tokenizer, text):
     _prepare(folder, tokenizer, text, num_files=2)
     return _files(folder)
+
+
+def test_a_record_left_half_written_by_a_kill_is_not_taken_for_a_foreign_file(tmp_path, tokenizer,
+                                                                               text):
+    """A kill while corpus.json was being replaced leaves its temporary beside the parts: the
+    rerun goes on (the folder is still the corpus's) instead of refusing it as foreign."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / ".partial-4242-corpus.json").write_text('{"format": ')
+    (folder / "part-00000-of-00002.tfrecord.partial").write_bytes(b"cut")
+    assert _prepare(folder, tokenizer, text, num_files=2)["documents"] == 20
+    assert _files(folder) == _files_of_one(tmp_path / "one", tokenizer, text) | {
+        ".partial-4242-corpus.json": b'{"format": '}

@@ -25,23 +25,6 @@ _T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
           2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
-def write_json(path, value):
-    """Writes a JSON file whole or not at all (a temporary file, then a rename).
-
-    Args:
-        path: the file.
-        value: a JSON-ready value.
-
-    Example:
-    ```python
-    write_json("runs/result.json", {"seed": 0})
-    ```
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    integrity.write_text(path, json.dumps(value, indent=2) + "\n")
-
-
 def collect(runs_dir):
     """The rows of every finished run under a study's `runs/` folder.
 

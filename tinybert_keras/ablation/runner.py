@@ -23,6 +23,7 @@ from tinybert_keras.ablation import results as results_lib
 from tinybert_keras.config import AblationSettings
 from tinybert_keras.config import ConfigError
 from tinybert_keras.config.ablation import VARIANTS
+from tinybert_keras.data import integrity
 from tinybert_keras.recipe import inputs
 from tinybert_keras.recipe.augment import augment_task
 from tinybert_keras.recipe.finetune import finetune
@@ -191,7 +192,7 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
             start = time.perf_counter()
             record["metrics"] = _run(shared, task, variant, seed, rate, run_dir)
             record["seconds"] = round(time.perf_counter() - start, 1)
-            results_lib.write_json(result_file, record)
+            integrity.write_json(result_file, record)
         main = next(iter(record["metrics"]))
         progress(f"[{number}/{len(runs)}] {task_name} {label} seed {seed}: {main} "
                  f"{record['metrics'][main]:.4f} ({record['seconds']:.0f} s"

@@ -131,6 +131,21 @@ def write_text(path, text):
         partial.write_text(text, encoding="utf-8")
 
 
+def write_json(path, value):
+    """Writes a JSON file atomically (see `replacing`), indented, with a final newline.
+
+    Args:
+        path: the file.
+        value: a JSON-ready value.
+
+    Example:
+    ```python
+    write_json("result.json", {"seed": 0, "accuracy": 0.81})
+    ```
+    """
+    write_text(path, json.dumps(value, indent=2) + "\n")
+
+
 def record(path):
     """The size and sha256 of every file under `path` (or of `path` itself, a file).
 

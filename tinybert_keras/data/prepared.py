@@ -39,7 +39,11 @@ from tinybert_keras.data.tasks import DataError
 
 MANIFEST = "corpus.json"
 FORMAT = "tinybert-keras prepared corpus, version 1"
-_OWN_FILE = re.compile(r"(corpus\.json|part-\d{5}-of-\d{5}\.(tfrecord|json|lock))(\.partial)?")
+# With the temporary names of parts being written (`.partial`) and of records being replaced
+# (`integrity.replacing`'s `.partial-<pid>-` prefix).
+_OWN_FILE = re.compile(
+    r"(\.partial-\d+-)?(corpus\.json|part-\d{5}-of-\d{5}\.(tfrecord|json|lock))(\.partial)?"
+)
 # Parts read at once; a fixed number, so the order of the records never depends on the machine.
 MAX_OPEN_PARTS = 64
 
@@ -64,12 +68,6 @@ def _replace(partial, path):
     """Moves a finished `.partial` file into place, on the disk first (a kill leaves either)."""
     integrity.sync(partial)
     os.replace(partial, path)
-
-
-def _write_json(path, value):
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
-    _replace(partial, path)
 
 
 def _complete(folder, name):
@@ -204,11 +202,11 @@ def _write_missing_parts(output_dir, tokenizer, paths, manifest, owned):
         for index in todo:
             (output_dir / (_part_name(index, num_files) + ".partial")).unlink()
         raise
-    _write_json(output_dir / MANIFEST, manifest)
+    integrity.write_json(output_dir / MANIFEST, manifest)
     for index in sorted(todo):
         name = _part_name(index, num_files)
         _replace(output_dir / (name + ".partial"), output_dir / name)
-        _write_json(output_dir / name.replace(".tfrecord", ".json"), {
+        integrity.write_json(output_dir / name.replace(".tfrecord", ".json"), {
             "sequences": counts[index], "bytes": (output_dir / name).stat().st_size,
             "sha256": integrity.sha256_of(output_dir / name),
         })

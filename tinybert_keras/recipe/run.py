@@ -217,7 +217,7 @@ def run_recipe(config, verbose="auto"):
     report.update(rows=rows, seconds=seconds,
                   table=f"{table}\n\n{comparison_notes(rows, data.task, labels)}")
     root.mkdir(parents=True, exist_ok=True)
-    integrity.write_text(root / "report.json", json.dumps(report, indent=2) + "\n")
+    integrity.write_json(root / "report.json", report)
     print("\n" + report["table"])
     print(f"\nSeconds per stage: {seconds}")
     return report

@@ -150,7 +150,7 @@ def open_run(output_dir, settings):
             if saved == settings:
                 yield _finished(output_dir)
                 return
-        integrity.write_text(run_file, json.dumps(settings, indent=2) + "\n")
+        integrity.write_json(run_file, settings)
         yield None
 
 
@@ -174,7 +174,6 @@ def finish_run(output_dir, summary, results=()):
     """
     output_dir = pathlib.Path(output_dir)
     files = {name: integrity.record(output_dir / name) for name in results}
-    integrity.write_text(output_dir / SUMMARY_FILE,
-                         json.dumps({**summary, RECORDS_KEY: files}, indent=2) + "\n")
+    integrity.write_json(output_dir / SUMMARY_FILE, {**summary, RECORDS_KEY: files})
     shutil.rmtree(output_dir / "backup", ignore_errors=True)
     return summary

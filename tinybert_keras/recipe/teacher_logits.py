@@ -117,6 +117,6 @@ def cached_teacher_logits(teacher, examples, batches, directory):
     _save(logits, directory / LOGITS_FILE)
     record = {"fingerprint": fingerprint, "shape": list(logits.shape),
               "sha256": integrity.sha256_of(directory / LOGITS_FILE)}
-    integrity.write_text(directory / RECORD_FILE, json.dumps(record, indent=2) + "\n")
+    integrity.write_json(directory / RECORD_FILE, record)
     shutil.rmtree(parts_dir)
     return logits
