@@ -91,8 +91,8 @@ def task_distill_tiny(runs, output_dir, student=None, **kwargs):
     """Task distillation of `tiny_runs`' teacher into its general student (or `student`)."""
     from tinybert_keras import recipe
 
-    settings = {"intermediate_epochs": 2, "prediction_epochs": 2,
-                "prediction_learning_rate": 5e-3, "steps_per_checkpoint": 3, **FAST, **kwargs}
+    settings = {"intermediate_epochs": 2, "prediction_epochs": 6,
+                "prediction_learning_rate": 3e-2, "steps_per_checkpoint": 3, **FAST, **kwargs}
     return recipe.task_distill(
         runs["teacher"]["preset"], student or runs["general"]["preset"], runs["data"],
         output_dir, **settings,

@@ -20,9 +20,11 @@ from tinybert_keras.recipe import presets
 from tinybert_keras.recipe import training
 
 
-def test_finetuned_teacher_learns_the_task(runs):
+def test_finetuned_teacher_and_distilled_student_learn_the_task(runs):
     assert runs["teacher"]["dev"]["accuracy"] >= 0.9
     assert runs["teacher"]["steps"] == 10 * 9
+    # A student stuck at one class would let float noise decide the evaluation tests below.
+    assert runs["task"]["student_dev"]["accuracy"] >= 0.9
 
 
 def test_results_load_in_a_process_without_tinybert_keras(runs, tmp_path):
@@ -66,7 +68,7 @@ def test_refuses_a_folder_with_foreign_files(runs, tmp_path):
 def test_phase_two_keeps_the_best_dev_checkpoint(runs):
     history = recipe.read_history(runs["root"] / "task" / "prediction")
     dev = history["val_accuracy"]
-    assert len(dev) == 6
+    assert len(dev) == 6 * 9 // 3
     assert runs["task"]["student_dev"]["accuracy"] == pytest.approx(max(dev), abs=1e-6)
     assert runs["task"]["best_interval"] == int(np.argmax(dev)) + 1
     assert {"prediction_loss", "loss"} <= set(history)
