@@ -51,6 +51,34 @@ def test_cached_logits_train_the_student_to_the_same_weights(teacher, tmp_path):
     assert cached["student_dev"] == live["student_dev"]
 
 
+def test_runs_of_one_teacher_share_one_pass_of_logits(teacher, tmp_path, monkeypatch):
+    from tinybert_keras.data import integrity
+
+    shared = tmp_path / "shared"
+    alone = _phase_two(teacher, tmp_path / "alone", cache_teacher_logits=True)
+    first = _phase_two(teacher, tmp_path / "first", cache_teacher_logits=True,
+                       shared_logits_dir=shared)
+    for expected, actual in zip(_weights(alone), _weights(first)):
+        np.testing.assert_array_equal(actual, expected)
+    saves = []
+    monkeypatch.setattr(teacher_logits, "_save", lambda *args: saves.append(args))
+    _phase_two(teacher, tmp_path / "second", cache_teacher_logits=True, seed=1,
+               shared_logits_dir=shared)
+    assert saves == []  # the second run read the first run's logits
+    (folder,) = shared.iterdir()
+    assert (folder / teacher_logits.LOGITS_FILE).is_file()
+    assert not (tmp_path / "first" / "prediction" / teacher_logits.LOGITS_FILE).exists()
+    train = teacher[1]["train"]
+    run = json.loads((tmp_path / "first" / "run.json").read_text())
+    identity = {name: run[name] for name in ("teacher", "data", "teacher_dtype", "batch_size")}
+    np.testing.assert_array_equal(
+        teacher_logits.shared_teacher_logits(None, train, None, shared, identity),
+        np.load(folder / teacher_logits.LOGITS_FILE))
+    with integrity.exclusive(folder / "teacher_logits.lock", RuntimeError):
+        with pytest.raises(recipe.RecipeError, match=r"being computed by process \d+"):
+            teacher_logits.shared_teacher_logits(None, train, None, shared, identity)
+
+
 def test_an_interrupted_pass_resumes_and_a_finished_one_is_verified(teacher, tmp_path,
                                                                      monkeypatch):
     from tinybert_keras import data as data_lib

@@ -120,15 +120,17 @@ def _run(shared, task, variant, seed, rate, run_dir):
     )
     student = shared.general(variant.layer_map) if variant.general else config.student
     summary = task_distill(shared.teacher(task), student, data, run_dir, distill, training,
-                           verbose=shared.verbose)
+                           verbose=shared.verbose,
+                           shared_logits_dir=shared.root / "shared" / "teacher_logits")
     return summary["student_dev"]
 
 
 def run_ablation(config, settings=None, *, verbose=0, progress=print, **overrides):
     """Runs an ablation study: each variant, task and seed through the recipe's stages.
 
-    The teacher of each task, its augmented training set and the general students (one per
-    layer map) are made once and shared by every run that uses them. Each run writes
+    The teacher of each task, its augmented training set, the general students (one per layer
+    map) and, with `cache_teacher_logits`, phase 2's teacher logits (`<output_dir>/shared/
+    teacher_logits`) are made once and shared by every run that uses them. Each run writes
     `result.json` (its dev metrics and seconds) in its own resumable folder, and
     `<output_dir>/results.csv` is rebuilt after every run: rerun the same call after an
     interruption and only the missing runs are made.

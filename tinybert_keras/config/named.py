@@ -10,8 +10,10 @@
 - `demo_quick`: the same path with a few steps per stage, a smoke test.
 - `ablation`: the base of the offline ablation study (`tinybert-keras ablate --config ablation
   --tasks rotten_tomatoes trec`): the demo's teacher and student with a shorter task budget
-  (128 phase-1 steps, half an epoch of phase 2 at a 5e-4 peak) and data augmentation with the
-  offline MLM, so that 12 variants x 2 tasks x 3 seeds fit in a few hours of a 2-core CPU.
+  (128 phase-1 steps, half an epoch of phase 2 at a 5e-4 peak), data augmentation with the
+  offline MLM, and phase 2 on the teacher's logits computed once per task and shared by every
+  run (`cache_teacher_logits`; the runner's `shared_logits_dir`), so that 12 variants x 2
+  tasks x 3 seeds fit in a few hours of a 2-core CPU.
   Phase 2 this short needs the lower peak: from the demo's teacher and general student, 64
   phase-1 steps then 160 phase-2 steps at 2e-3 left the student at the majority class (0.578 on
   Rotten Tomatoes' dev), 5e-4 reached 0.723, and 128 phase-1 steps 0.755 (2e-3) and 0.776
@@ -54,7 +56,7 @@ ABLATION = DEMO.replace(
     finetune={"epochs": 1.0, "learning_rate": 1e-4},
     distill={"intermediate_steps": 128, "intermediate_learning_rate": 1e-3,
              "prediction_epochs": 0.5, "prediction_learning_rate": 5e-4,
-             "steps_per_checkpoint": 80},
+             "steps_per_checkpoint": 80, "cache_teacher_logits": True},
     augmentation={"masked_lm": "offline", "fast": True, "jit_compile": True,
                   "num_augmentations": 8},
 )

@@ -30,6 +30,7 @@ from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import finish_run
 from tinybert_keras.recipe.runs import open_run
 from tinybert_keras.recipe.teacher_logits import cached_teacher_logits
+from tinybert_keras.recipe.teacher_logits import shared_teacher_logits
 
 STUDENT_WEIGHTS = "student.weights.h5"
 STUDENT_SEEDS = "student.seed_states.npy"
@@ -116,6 +117,8 @@ class PhaseInputs:
         verbose: the Keras progress-bar setting.
         projections: the trained projections phase 1 starts from
             (`tinybert_keras.recipe.inputs.student_projections`), or `None`.
+        shared_logits_dir: where phase 2's cached teacher logits are shared with other runs of
+            the same teacher and data (`task_distill`'s `shared_logits_dir`), or `None`.
 
     Example:
     ```python
@@ -134,6 +137,7 @@ class PhaseInputs:
     strategy: object
     verbose: object = "auto"
     projections: object = None
+    shared_logits_dir: object = None
 
     def batches(self, examples, shuffle=False, extra_inputs=None):
         """The batched `tf.data.Dataset` of some `Examples`, packed to the task's length."""
@@ -163,7 +167,14 @@ def _fit_phase(inputs, stage, train, phase_dir, steps, interval, learning_rate, 
         checkpoints.start_projections(distiller, inputs.projections)
     extra_inputs = None
     if cache_logits:
-        logits = cached_teacher_logits(distiller.teacher, train, inputs.batches(train), phase_dir)
+        batches = inputs.batches(train)
+        if inputs.shared_logits_dir is None:
+            logits = cached_teacher_logits(distiller.teacher, train, batches, phase_dir)
+        else:
+            identity = {name: inputs.run[name]
+                        for name in ("teacher", "data", "teacher_dtype", "batch_size")}
+            logits = shared_teacher_logits(distiller.teacher, train, batches,
+                                           inputs.shared_logits_dir, identity)
         extra_inputs = {TEACHER_LOGITS: logits}
     training_lib.fit_resumable(
         distiller, inputs.batches(train, shuffle=True, extra_inputs=extra_inputs), steps,
@@ -257,7 +268,7 @@ def prediction_phase(inputs, train, dev, phase_dir):
 
 
 def task_distill(teacher, student, data, output_dir, settings=None, training=None, *,
-                 strategy=None, verbose="auto", **overrides):
+                 strategy=None, verbose="auto", shared_logits_dir=None, **overrides):
     """Task distillation: intermediate layers, then the prediction layer, best dev kept.
 
     First the teacher is checked on dev (`check_teacher`). Phase 1 (`<output_dir>/intermediate`,
@@ -277,6 +288,9 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
         training: a `TrainingSettings` (batch size, seed, XLA).
         strategy: a single-machine `tf.distribute.Strategy`; `None` takes `default_strategy()`.
         verbose: the Keras progress-bar setting.
+        shared_logits_dir: with `cache_teacher_logits`, a folder where runs of the same teacher
+            on the same data (an ablation grid's variants and seeds) keep phase 2's teacher
+            logits once for all of them, instead of in each run's folder. `None`: the run's own.
         **overrides: any setting of `settings` or `training` by name.
 
     Returns:
@@ -303,7 +317,8 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
     with open_run(output_dir, run) as finished:
         if finished is not None:
             return finished
-        phase = PhaseInputs(None, None, task, None, run, settings, training, strategy, verbose)
+        phase = PhaseInputs(None, None, task, None, run, settings, training, strategy, verbose,
+                            shared_logits_dir=shared_logits_dir)
         return _distill(phase, teacher, student, data, pathlib.Path(output_dir))
 
 

@@ -9,6 +9,9 @@ never change: one inference pass replaces a teacher pass in every training step 
   teacher_logits.json   the examples' fingerprint, the shape and the file's sha256
   teacher_logits/       parts of an unfinished pass (removed when it is complete)
 ```
+
+Runs that share a teacher and data (an ablation grid) keep the same files once, in a folder of
+a shared root named by what decides them (`shared_teacher_logits`).
 """
 
 import hashlib
@@ -120,3 +123,43 @@ def cached_teacher_logits(teacher, examples, batches, directory):
     integrity.write_json(directory / RECORD_FILE, record)
     shutil.rmtree(parts_dir)
     return logits
+
+
+def shared_teacher_logits(teacher, examples, batches, root, identity):
+    """`cached_teacher_logits` kept once for every run of one teacher on one dataset.
+
+    The logits live in `<root>/<key>/`, the key a hash of `identity`; a lock refuses a second
+    process while the first computes them.
+
+    Args:
+        teacher: the teacher classifier, as the phase runs it.
+        examples: the training `Examples`.
+        batches: the examples as an unshuffled `tf.data.Dataset` of `(x, y)`, in their order.
+        root: the shared folder.
+        identity: a JSON-ready dict of all that decides the logits besides the examples (the
+            teacher's identity, the data's description, its precision, the batch size).
+
+    Returns:
+        A float32 array `[len(examples), num_classes]`, row `i` for example `i`.
+
+    Raises:
+        RecipeError: if another process is computing them, or as `cached_teacher_logits`.
+
+    Example:
+    ```python
+    logits = shared_teacher_logits(teacher, data["train"], inputs.batches(data["train"]),
+                                   "study/shared/logits", {"teacher": "runs/teacher/preset"})
+    ```
+    """
+    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
+    directory = pathlib.Path(root) / key[:16]
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def busy(holder):
+        return RecipeError(
+            f"The teacher logits in {directory} are being computed by {holder}; wait for it, "
+            "or give this run its own shared folder."
+        )
+
+    with integrity.exclusive(directory / "teacher_logits.lock", busy):
+        return cached_teacher_logits(teacher, examples, batches, directory)
