@@ -14,7 +14,6 @@ resumes what did not.
 
 import dataclasses
 import functools
-import hashlib
 import json
 import pathlib
 import time
@@ -168,10 +167,11 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
         label = name if rate is None else f"{name}@{rate:g}"
         task_name = shared.name(task)
         run_dir = root / "runs" / task_name / label / f"seed{seed}"
-        key = json.dumps([shared.config_for(task).replace(seed=seed).to_dict(),
-                          dataclasses.asdict(variant), rate], sort_keys=True)
+        key = integrity.settings_key(
+            [shared.config_for(task).replace(seed=seed).to_dict(), dataclasses.asdict(variant),
+             rate])
         record = {"task": task_name, "variant": label, "seed": seed,
-                  "settings_hash": hashlib.sha256(key.encode()).hexdigest()[:12]}
+                  "settings_hash": key[:12]}
         result_file = run_dir / RESULT_FILE
         reused = result_file.is_file()
         if reused:

@@ -146,6 +146,24 @@ def write_json(path, value):
     write_text(path, json.dumps(value, indent=2) + "\n")
 
 
+def settings_key(value):
+    """The sha256 of a JSON-ready value with sorted keys: a cache or run identity that does not
+    depend on the order the settings were given in.
+
+    Args:
+        value: a JSON-ready value (a settings dict, or a list of them).
+
+    Returns:
+        A hex string of 64 characters; callers name folders by a prefix of it.
+
+    Example:
+    ```python
+    settings_key({"epochs": 3, "learning_rate": 1e-4})[:16]
+    ```
+    """
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def record(path):
     """The size and sha256 of every file under `path` (or of `path` itself, a file).
 

@@ -1,7 +1,5 @@
 """The whole recipe from one `RecipeConfig`: every stage in its folder, then one table."""
 
-import hashlib
-import json
 import pathlib
 import time
 
@@ -40,8 +38,7 @@ def teacher_folder(config, data):
     if not config.share_teacher:
         return pathlib.Path(config.output_dir) / "teacher"
     settings = run_settings(config.teacher, data, config.finetune, config.training_settings())
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    return registry.cache_dir() / "teachers" / key
+    return registry.cache_dir() / "teachers" / integrity.settings_key(settings)[:16]
 
 
 def baseline_epochs(config, data):

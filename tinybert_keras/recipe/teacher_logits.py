@@ -151,8 +151,7 @@ def shared_teacher_logits(teacher, examples, batches, root, identity):
                                    "study/shared/logits", {"teacher": "runs/teacher/preset"})
     ```
     """
-    key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode("utf-8")).hexdigest()
-    directory = pathlib.Path(root) / key[:16]
+    directory = pathlib.Path(root) / integrity.settings_key(identity)[:16]
     directory.mkdir(parents=True, exist_ok=True)
 
     def busy(holder):
