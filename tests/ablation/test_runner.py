@@ -69,7 +69,7 @@ def test_a_tiny_grid_runs_resumes_and_reports(tmp_path, isolated_cache):
 
     table, chosen = results.scores(rows)
     best = max((1e-3, 3e-3), key=lambda rate: sum(table["trec"][f"labels_only@{rate:g}"].values()))
-    assert chosen == {"trec": best}
+    assert chosen == {"trec": {"labels_only": best}}
     assert table["trec"]["labels_only"] == table["trec"][f"labels_only@{best:g}"]
     text = ablation.write_report(rows, tmp_path / "study")
     assert "| full (GD + TD + DA) |" in text and "| w/o Attn |" in text

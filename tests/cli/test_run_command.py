@@ -2,6 +2,7 @@
 task of the user's own CSV files."""
 
 import json
+import math
 import pathlib
 
 import yaml
@@ -42,7 +43,7 @@ def every_setting(tmp_path):
                     "layer_map": [2], "embeddings_from_teacher": True, **layerwise},
         "distill": {"augmented_train": None, "intermediate_epochs": 0.5, "intermediate_steps": 3,
                     "intermediate_learning_rate": 1e-3, "prediction_epochs": 0.5,
-                    "prediction_learning_rate": 1e-3, "warmup_fraction": 0.2,
+                    "prediction_steps": None, "prediction_learning_rate": 1e-3, "warmup_fraction": 0.2,
                     "steps_per_checkpoint": 2, "layer_map": "top", "temperature": 2.0,
                     "prediction_loss": False, "label_loss": True, "min_teacher_margin": None,
                     "embeddings_from_teacher": False, "cache_teacher_logits": True, **layerwise},
@@ -78,6 +79,9 @@ def test_run_with_a_config_that_sets_every_setting(tmp_path, isolated_cache, cap
     assert task["teacher_dtype"] == general["teacher_dtype"] == "bfloat16"
     assert task["augmented_train"] == report["augmentation"]["path"]
     assert report["augmentation"]["rows"] >= 48
+    # Phase 2 too trains on the augmented set (half an epoch of it, batch 8).
+    prediction = json.loads((root / "task" / "prediction" / "summary.json").read_text())
+    assert prediction["steps"] == math.ceil(0.5 * math.ceil(report["augmentation"]["rows"] / 8))
     assert task["data"]["sequence_length"] == 16 and task["data"]["sizes"]["train"] == 48
     assert task["data"]["name"] == "my_reviews" and task["data"]["label_names"] == ["pos", "neg"]
     assert task["data"]["sizes"] == {"train": 48, "dev": 20, "test": 24}

@@ -29,9 +29,9 @@ def _points(mean, half):
 
 def _label(name, chosen_rates):
     label = VARIANTS[name].label if name in VARIANTS else name
-    if name == "labels_only" and chosen_rates:
-        rates = ", ".join(f"{rate:g}" for rate in sorted(set(chosen_rates.values())))
-        label += f" (lr {rates})"
+    rates = sorted({rates[name] for rates in chosen_rates.values() if name in rates})
+    if rates:
+        label += f" (lr {', '.join(f'{rate:g}' for rate in rates)})"
     return label
 
 

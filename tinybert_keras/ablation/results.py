@@ -115,15 +115,17 @@ def interval(values):
 def scores(rows, metric=None):
     """The main metric of each run, by task and variant, each a dict from seed to value.
 
-    The labels-only sweep is reduced to its best learning rate per task (the best mean over
-    seeds), named `labels_only`; the chosen rate is in `chosen_rates`.
+    A variant's learning-rate sweep (`labels_only@0.001`, ...) is reduced to its best rate per
+    task (the best mean over seeds), under the variant's name; the chosen rates are in
+    `chosen_rates[task][variant]`.
 
     Args:
         rows: the rows of `results.csv`.
         metric: the metric to use; `None` takes each run's first (the task's main metric).
 
     Returns:
-        `(table, chosen_rates)`: `table[task][variant][seed]` and `chosen_rates[task]`.
+        `(table, chosen_rates)`: `table[task][variant][seed]` and
+        `chosen_rates[task][variant]`.
 
     Example:
     ```python
@@ -140,12 +142,14 @@ def scores(rows, metric=None):
             row["value"])
     chosen = {}
     for task, variants in table.items():
-        sweep = {name: values for name, values in variants.items()
-                 if name.startswith("labels_only@")}
-        if sweep:
+        sweeps = {}
+        for name, values in variants.items():
+            if "@" in name:
+                sweeps.setdefault(name.split("@")[0], {})[name] = values
+        for variant, sweep in sweeps.items():
             best = max(sweep, key=lambda name: statistics.fmean(sweep[name].values()))
-            variants["labels_only"] = sweep[best]
-            chosen[task] = float(best.split("@")[1])
+            variants[variant] = sweep[best]
+            chosen.setdefault(task, {})[variant] = float(best.split("@")[1])
     return table, chosen
 
 

@@ -33,6 +33,9 @@ from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.task import task_distill
 
 RESULT_FILE = "result.json"
+# Fine-tuning on labels collapses to the majority class at a poor learning rate: each variant
+# trained that way gets the sweep, so that no row is a floor that learned nothing.
+SWEPT_PROCEDURES = ("labels_only", "finetune_general")
 
 
 def planned_runs(settings):
@@ -44,8 +47,8 @@ def planned_runs(settings):
 
     Returns:
         A list of `(task, variant name, seed, learning rate or None)`, the task `None` when the
-        settings name none (the base config's task); the labels-only variant has one run per
-        learning rate of the sweep.
+        settings name none (the base config's task); the variants trained on labels alone
+        (labels-only, w/o TD) have one run per learning rate of the sweep.
 
     Example:
     ```python
@@ -57,7 +60,8 @@ def planned_runs(settings):
     for seed in settings.seeds:
         for task in settings.tasks or [None]:
             for name in settings.variants:
-                rates = settings.baseline_learning_rates if name == "labels_only" else [None]
+                swept = VARIANTS[name].procedure in SWEPT_PROCEDURES
+                rates = settings.baseline_learning_rates if swept else [None]
                 runs.extend((task, name, seed, rate) for rate in rates)
     return runs
 
@@ -106,8 +110,9 @@ def _run(shared, task, variant, seed, rate, run_dir):
     """One run of the grid; returns the student's dev metrics."""
     config = shared.config_for(task).replace(seed=seed)
     data, training = shared.data(task), config.training_settings()
-    if variant.procedure == "labels_only":
+    if rate is not None:
         config = config.replace(baseline=config.baseline.replace(learning_rate=rate))
+    if variant.procedure == "labels_only":
         return labels_only_student(config, data, run_dir, verbose=shared.verbose)["dev"]
     if variant.procedure == "finetune_general":
         return labels_only_student(config, data, run_dir, student=shared.general(variant.layer_map),
@@ -138,7 +143,8 @@ def run_ablation(config, settings=None, *, verbose=0, progress=print, **override
         config: the base `RecipeConfig`: teacher, student shape, and every stage's settings.
             Its `student` must be a shape (the variants start from general, random or
             labels-only students of that shape).
-        settings: an `AblationSettings` (variants, seeds, tasks, the labels-only sweep, folder).
+        settings: an `AblationSettings` (variants, seeds, tasks, the learning-rate sweep of the
+            students trained on labels, folder).
         verbose: the Keras progress-bar setting of each stage.
         progress: a function that receives one line per run.
         **overrides: any setting of `settings` by name.

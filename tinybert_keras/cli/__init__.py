@@ -124,10 +124,15 @@ def build_parser():
         "Run the named config demo (or demo_quick): fine-tune the real pretrained "
         "all-MiniLM-L6-v2 on Rotten Tomatoes, general-distill a 3-layer 192-wide student on news "
         "text, run both task phases, train the same student on labels alone, and print a table. "
-        "Measured on 2 CPU cores: about 10 minutes, teacher fine-tuning included; --quick is a "
-        "smoke test of a few steps per stage. Equivalent to `run --config demo`.", config=False,
+        "Measured on 2 CPU cores, teacher fine-tuning included: about 10 minutes for the full "
+        "demo (all 10,201 training reviews; the student reaches about 97% of the teacher on "
+        "the 1,275 dev reviews), about 4 minutes for --quick (2,048 reviews, 256 dev; the "
+        "student clearly above the majority class and the labels-only student, but a few "
+        "points further below the teacher). Equivalent to `run --config demo` (or "
+        "demo_quick).", config=False,
     )
-    demo.add_argument("--quick", action="store_true", help="A few steps per stage (smoke test).")
+    demo.add_argument("--quick", action="store_true",
+                      help="The named config demo_quick: about 4 minutes, 2,048 reviews.")
     demo.add_argument("--output-dir", dest="demo_output_dir",
                       help="Folder for the stages (default tinybert_demo or tinybert_demo_quick).")
 

@@ -29,7 +29,7 @@ class Variant:
         procedure: `"distill"` (task distillation), `"finetune_general"` (the general student
             fine-tuned on the labels) or `"labels_only"` (a random student on the labels).
         general: start task distillation from the general student (else a random one).
-        augment: run phase 1 on the augmented training set.
+        augment: run both task-distillation phases on the augmented training set.
         layer_map: the layer map of general and task distillation.
         distill: changes to the `DistillSettings` (loss switches).
 
@@ -53,14 +53,15 @@ class Variant:
 
 VARIANTS = {variant.name: variant for variant in (
     Variant("full", "full (GD + TD + DA)", "procedure", 75.6,
-            "General distillation, then task distillation with phase 1 on the augmented set."),
+            "General distillation, then task distillation on the augmented set."),
     Variant("no_gd", "w/o GD", "procedure", 72.5,
             "Task distillation from a random student of the same shape (no general "
             "distillation, and no start from the teacher's projected embeddings).",
             general=False),
     Variant("no_td", "w/o TD", "procedure", 68.5,
-            "The general student fine-tuned on the task's labels (the baseline settings), no "
-            "distillation on the task.", procedure="finetune_general", augment=False),
+            "The general student fine-tuned on the task's labels, no distillation on the task; "
+            "its learning rate chosen on dev from the labels-only sweep.",
+            procedure="finetune_general", augment=False),
     Variant("no_da", "w/o DA", "procedure", 68.4,
             "Task distillation on the original training set.", augment=False),
     Variant("no_embd", "w/o Embd", "objective", 74.1, "No embedding loss in phase 1.",
@@ -97,7 +98,8 @@ class AblationSettings(Settings):
         variants: names from `VARIANTS`.
         seeds: training seeds; each variant runs once per seed and task.
         tasks: dataset names; `None` takes the base config's task.
-        baseline_learning_rates: the labels-only student's learning-rate sweep.
+        baseline_learning_rates: the learning-rate sweep of the variants trained on labels
+            alone (labels-only and w/o TD).
         output_dir: the study's folder.
 
     Example:
@@ -114,6 +116,7 @@ class AblationSettings(Settings):
     tasks: list = setting(None, "Dataset names; none: the config's task.",
                           Several(item=Text(), optional=True, metavar="TASK"))
     baseline_learning_rates: list = setting(
-        [3e-4, 1e-3, 3e-3], "The labels-only student's learning-rate sweep (the best mean dev "
+        [3e-4, 1e-3, 3e-3], "Learning-rate sweep of the students trained on labels alone "
+        "(labels_only, no_td; the best mean dev "
         "score is reported).", Several(item=Number(minimum=0, exclusive=True), metavar="RATE"))
     output_dir: str = setting("tinybert_ablation", "The study's folder.", Text(metavar="DIR"))

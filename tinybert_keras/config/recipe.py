@@ -55,7 +55,7 @@ class RecipeConfig(DataSettings, TrainingSettings):
         labels_only: also train the student's shape on the labels alone, the no-distillation
             baseline, and put it in the report.
         data_augmentation: augment the training split first (`augmentation`) and run task
-            distillation's phase 1 on the augmented set.
+            distillation on the augmented set.
         finetune: the teacher's fine-tuning (`FinetuneSettings`).
         general: general distillation (`GeneralSettings`).
         distill: task distillation (`DistillSettings`).
@@ -91,7 +91,7 @@ class RecipeConfig(DataSettings, TrainingSettings):
         Boolean())
     data_augmentation: bool = setting(
         False, "Augment the training split (the paper's DA, the augmentation section) and run "
-        "task distillation's phase 1 on it.", Boolean())
+        "task distillation on it.", Boolean())
     finetune: FinetuneSettings = section(FinetuneSettings, "The teacher's fine-tuning.")
     general: GeneralSettings = section(GeneralSettings, "General distillation on plain text.")
     distill: DistillSettings = section(DistillSettings, "Task distillation, both phases.")

@@ -277,11 +277,13 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
     """Task distillation: phase 1 matches the layers, phase 2 the predictions.
 
     Args:
-        augmented_train: a file of augmented training examples for phase 1.
+        augmented_train: a file of augmented training examples for both phases (the official
+            code's `--aug_train`).
         intermediate_epochs: phase 1 epochs (0 skips it).
         intermediate_steps: phase 1 steps instead of epochs.
         intermediate_learning_rate: phase 1's constant learning rate.
         prediction_epochs: phase 2 epochs (0 skips it).
+        prediction_steps: phase 2 steps instead of epochs.
         prediction_learning_rate: phase 2's peak learning rate.
         temperature: the prediction loss's temperature.
         prediction_loss: phase 2 matches the teacher's soft predictions.
@@ -298,7 +300,7 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
     """
 
     augmented_train: str = setting(
-        None, "Augmented training file for phase 1 (tinybert-keras augment's output).",
+        None, "Augmented training file for both phases (tinybert-keras augment's output).",
         Text(optional=True, metavar="FILE"))
     intermediate_epochs: float = setting(
         20.0, "Phase 1 epochs (paper: 20; 10 for MNLI, QQP, QNLI); 0 skips it.", NON_NEGATIVE)
@@ -308,6 +310,9 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
     intermediate_learning_rate: float = setting(5e-5, "Phase 1 constant learning rate.",
                                                 POSITIVE)
     prediction_epochs: float = setting(3.0, "Phase 2 epochs; 0 skips it.", NON_NEGATIVE)
+    prediction_steps: int = setting(
+        None, "Train phase 2 for exactly this many steps instead of prediction_epochs' worth "
+        "(a budget that does not grow with an augmented set).", OPTIONAL_COUNT)
     prediction_learning_rate: float = setting(3e-5, "Phase 2 peak learning rate.", POSITIVE)
     temperature: float = setting(1.0, "Softmax temperature of the prediction loss.", POSITIVE)
     prediction_loss: bool = setting(
@@ -328,8 +333,13 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
         """Whether phase 1 runs: it has epochs, or a number of steps."""
         return self.intermediate_epochs > 0 or self.intermediate_steps is not None
 
+    @property
+    def runs_prediction_phase(self):
+        """Whether phase 2 runs: it has epochs, or a number of steps."""
+        return self.prediction_epochs > 0 or self.prediction_steps is not None
+
     def check_together(self):
-        if not self.runs_intermediate_phase and self.prediction_epochs == 0:
+        if not self.runs_intermediate_phase and not self.runs_prediction_phase:
             raise ConfigError(
                 "intermediate_epochs and prediction_epochs are both 0: give one phase epochs."
             )
@@ -339,7 +349,7 @@ class DistillSettings(LayerwiseSettings, CheckpointSettings, WarmupSettings):
                 "Phase 1 has no loss (embedding_loss, attention_loss and hidden_loss are all "
                 "off): switch one on, or set intermediate_epochs to 0 to skip phase 1."
             )
-        if self.prediction_epochs > 0 and not (self.prediction_loss or self.label_loss):
+        if self.runs_prediction_phase and not (self.prediction_loss or self.label_loss):
             raise ConfigError(
                 "Phase 2 has no loss (prediction_loss and label_loss are both off): switch one "
                 "on, or set prediction_epochs to 0 to skip phase 2."

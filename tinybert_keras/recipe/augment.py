@@ -1,4 +1,4 @@
-"""The data-augmentation stage: a task's training split augmented once, for phase 1."""
+"""The data-augmentation stage: a task's training split augmented once, for task distillation."""
 
 import pathlib
 
@@ -18,7 +18,7 @@ def augment_task(data, output_dir, settings=None, *, verbose=True, **overrides):
 
     Each training example is written with its augmented copies to
     `<output_dir>/train_augmented.tsv`, in the task's own columns with class names as labels,
-    which is what `task_distill(..., augmented_train=...)` reads for phase 1. Resumable: an
+    which is what `task_distill(..., augmented_train=...)` reads for both phases. Resumable: an
     interrupted call continues where it stopped; a finished one returns at once.
 
     Args:

@@ -43,8 +43,8 @@ def teacher_folder(config, data):
 
 def baseline_epochs(config, data):
     """The labels-only student's epochs: `config.baseline.epochs`, or as many training steps as
-    both task-distillation phases together (phase 1 counted in steps when `intermediate_steps`
-    sets it, since an augmented set is larger than the training split).
+    both task-distillation phases together (a phase counted in steps when `intermediate_steps`
+    or `prediction_steps` sets it, since an augmented set is larger than the training split).
 
     Args:
         config: the `RecipeConfig`.
@@ -61,10 +61,14 @@ def baseline_epochs(config, data):
     distill = config.distill
     if config.baseline.epochs is not None:
         return config.baseline.epochs
-    if distill.intermediate_steps is None:
-        return distill.intermediate_epochs + distill.prediction_epochs
-    examples = distill.intermediate_steps * config.batch_size
-    return examples / len(data["train"]) + distill.prediction_epochs
+
+    def epochs(phase_epochs, phase_steps):
+        if phase_steps is None:
+            return phase_epochs
+        return phase_steps * config.batch_size / len(data["train"])
+
+    return (epochs(distill.intermediate_epochs, distill.intermediate_steps)
+            + epochs(distill.prediction_epochs, distill.prediction_steps))
 
 
 def labels_only_student(config, data, output_dir, student=None, verbose="auto"):

@@ -253,7 +253,9 @@ def prediction_phase(inputs, train, dev, phase_dir):
                 warmup = int(settings.warmup_fraction * steps)
                 return WarmupLinearDecay(settings.prediction_learning_rate, steps, warmup)
 
-            steps, interval = inputs.steps(train, settings.prediction_epochs)
+            steps, interval = inputs.steps(
+                train, settings.prediction_epochs, settings.prediction_steps
+            )
             _fit_phase(
                 inputs, "prediction", train, phase_dir, steps, interval, schedule,
                 callbacks=[keep],
@@ -345,12 +347,14 @@ def _distill(phase, teacher, student, data, output_dir):
         )
         # Once for both phases (each phase's Distiller then finds it in that precision).
         phase.teacher = with_dtype(phase.teacher, settings.teacher_dtype)
+    # Both phases on the augmented set, as the official code's --aug_train: the teacher's
+    # predictions on augmented sentences are most of what phase 2 learns from on small tasks.
+    train = (data["train"] if settings.augmented_train is None
+             else read_augmented(settings.augmented_train, task))
     if settings.runs_intermediate_phase:
-        train = (data["train"] if settings.augmented_train is None
-                 else read_augmented(settings.augmented_train, task))
         intermediate_phase(phase, train, output_dir / "intermediate")
-    if settings.prediction_epochs > 0:
-        best = prediction_phase(phase, data["train"], dev, output_dir / "prediction")
+    if settings.runs_prediction_phase:
+        best = prediction_phase(phase, train, dev, output_dir / "prediction")
     else:
         best = {"interval": None, "metrics": evaluation.task_metrics(phase.student, dev, task)}
     with integrity.replacing(output_dir / PRESET) as partial:

@@ -128,8 +128,9 @@ def cached_teacher_logits(teacher, examples, batches, directory):
 def shared_teacher_logits(teacher, examples, batches, root, identity):
     """`cached_teacher_logits` kept once for every run of one teacher on one dataset.
 
-    The logits live in `<root>/<key>/`, the key a hash of `identity`; a lock refuses a second
-    process while the first computes them.
+    The logits live in `<root>/<key>/`, the key a hash of `identity` and of the examples (an
+    augmented set and the original split differ); a lock refuses a second process while the
+    first computes them.
 
     Args:
         teacher: the teacher classifier, as the phase runs it.
@@ -151,7 +152,8 @@ def shared_teacher_logits(teacher, examples, batches, root, identity):
                                    "study/shared/logits", {"teacher": "runs/teacher/preset"})
     ```
     """
-    directory = pathlib.Path(root) / integrity.settings_key(identity)[:16]
+    key = integrity.settings_key({**identity, "examples": examples_fingerprint(examples)})
+    directory = pathlib.Path(root) / key[:16]
     directory.mkdir(parents=True, exist_ok=True)
 
     def busy(holder):
