@@ -29,14 +29,19 @@ def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
         for output in cell.get("outputs", [])
     )
     assert "mode: small" in outputs
-    assert "| teacher |" in outputs and "| student |" in outputs
-    task_dir = tmp_path / "tinybert_quickstart_small" / "task"
-    summary = json.loads((task_dir / "summary.json").read_text())
+    for row in ("teacher", "TinyBERT student", "labels-only student"):
+        assert f"| {row} |" in outputs
+    run_dir = tmp_path / "tinybert_quickstart_small"
+    summary = json.loads((run_dir / "task" / "summary.json").read_text())
     metric = presets.read_task(tmp_path / summary["preset"])["metrics"][0]
-    dev = read_history(task_dir / "prediction")[f"val_{metric}"]
+    dev = read_history(run_dir / "task" / "prediction")[f"val_{metric}"]
     assert len(dev) >= 2
     assert summary["best_interval"] == dev.index(max(dev)) + 1
     assert summary["student_dev"][metric] == pytest.approx(max(dev))
+    # What a learner must see: a student that learned, and learned more than without a teacher.
+    labels_only = json.loads((run_dir / "labels_only" / "summary.json").read_text())
+    majority = float(re.search(r"the floor every model must beat\): ([0-9.]+)", outputs)[1])
+    assert summary["student_dev"][metric] > max(majority + 0.1, labels_only["dev"][metric])
     assert any("image/png" in output.get("data", {}) for output in notebook.cells[-2].outputs)
 
 

@@ -12,7 +12,8 @@
 - `inputs`: a stage's data, teacher and student, resolved once at its entry;
 - `evaluation`: metrics, size, latency, the comparison table;
 - `finetune`, `general`, `augment`, `task`: the stages; `teacher_logits`: phase 2's cached
-  teacher logits; `run`: `run_recipe`;
+  teacher logits; `run`: `run_recipe`, the labels-only student and the notes under the
+  comparison table;
 - `export`: a classifier preset as ONNX and LiteRT files, float32 and int8.
 
 Each stage takes its settings group from `tinybert_keras.config` (or the same settings as
@@ -29,6 +30,8 @@ from tinybert_keras.recipe.general import prepare_corpus
 from tinybert_keras.recipe.inputs import build_student
 from tinybert_keras.recipe.inputs import load_task
 from tinybert_keras.recipe.presets import describe_model
+from tinybert_keras.recipe.run import comparison_notes
+from tinybert_keras.recipe.run import labels_only_student
 from tinybert_keras.recipe.run import run_recipe
 from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import open_run
