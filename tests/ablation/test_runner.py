@@ -13,6 +13,7 @@ from recipe_tiny import tiny_teacher_preset  # noqa: E402
 from tinybert_keras import ablation  # noqa: E402
 from tinybert_keras import cli  # noqa: E402
 from tinybert_keras.ablation import results  # noqa: E402
+from tinybert_keras.ablation import runner  # noqa: E402
 from tinybert_keras.config import AblationSettings  # noqa: E402
 from tinybert_keras.config import ConfigError  # noqa: E402
 from tinybert_keras.config import RecipeConfig  # noqa: E402
@@ -103,3 +104,21 @@ def test_the_study_needs_a_student_shape(tmp_path):
     config = RecipeConfig(student="hf://huawei-noah/TinyBERT_General_4L_312D")
     with pytest.raises(ConfigError, match="needs a student shape"):
         ablation.run_ablation(config, output_dir=str(tmp_path / "study"))
+
+
+def test_every_variant_trained_on_labels_alone_gets_the_sweep():
+    settings = AblationSettings(variants=["full", "no_td", "labels_only"], seeds=[0],
+                                tasks=["trec"], baseline_learning_rates=[1e-3, 3e-3])
+    assert runner.planned_runs(settings) == [
+        ("trec", "full", 0, None), ("trec", "no_td", 0, 1e-3), ("trec", "no_td", 0, 3e-3),
+        ("trec", "labels_only", 0, 1e-3), ("trec", "labels_only", 0, 3e-3)]
+    rows = [{"task": "trec", "variant": variant, "seed": seed, "metric": "accuracy",
+             "value": value, "seconds": 1.0, "settings_hash": "x"}
+            for variant, values in {"no_td@0.001": (0.2, 0.3), "no_td@0.003": (0.6, 0.5),
+                                    "labels_only@0.001": (0.4, 0.4),
+                                    "labels_only@0.003": (0.3, 0.2)}.items()
+            for seed, value in enumerate(values)]
+    table, chosen = results.scores(rows)
+    assert chosen == {"trec": {"no_td": 3e-3, "labels_only": 1e-3}}
+    assert table["trec"]["no_td"] == {0: 0.6, 1: 0.5}
+    assert "| w/o TD (lr 0.003) |" in ablation.markdown_table(rows)
