@@ -53,11 +53,10 @@ def test_augment_finetune_distill_and_evaluate_from_the_command_line(own, capsys
                      *data_flags, "--augmented-train", str(augmented),
                      "--intermediate-epochs", "1", "--prediction-epochs", "1",
                      "--output-dir", str(root / "task")]) == 0
-    # Phase 1 ran over the augmented rows, phase 2 over the training file.
-    phase_1 = json.loads((root / "task" / "intermediate" / "summary.json").read_text())
-    assert phase_1["steps"] == math.ceil((len(rows) - 1) / 8) != math.ceil(72 / 8)
-    phase_2 = json.loads((root / "task" / "prediction" / "summary.json").read_text())
-    assert phase_2["steps"] == math.ceil(72 / 8)
+    # Both phases ran over the augmented rows, not the 72 of the training file.
+    for phase in ("intermediate", "prediction"):
+        summary = json.loads((root / "task" / phase / "summary.json").read_text())
+        assert summary["steps"] == math.ceil((len(rows) - 1) / 8) != math.ceil(72 / 8)
     capsys.readouterr()
     table_file = root / "rows.json"
     assert cli.main(["evaluate", "--teacher", teacher["preset"], "--student",

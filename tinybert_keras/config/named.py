@@ -7,7 +7,8 @@
   distilled for 32 steps on the offline news corpus, both task phases, and the labels-only student.
   General distillation this short cannot learn embeddings for 30,522 word pieces, so the student
   starts from the teacher's embeddings projected to its width (not in the paper).
-- `demo_quick`: the same path in about 4 minutes, teacher fine-tuning included: 2,048 training
+- `demo_quick`: the same path in 4 to 6 minutes, teacher fine-tuning included (258 s with the
+  model and data wheels already fetched, 368 s from a fresh clone): 2,048 training
   sentences at length 32, a teacher fine-tuned for one epoch at 2e-4, 32 steps of general
   distillation, 128 phase-1 steps, 2 epochs of phase 2 on the teacher's cached logits. Fewer
   phase-1 steps leave the student at the majority class: with 96 its dev accuracy was 0.555 after
@@ -19,8 +20,9 @@
   teacher fine-tuned for 3 epochs, data augmentation with the offline MLM (4 copies per
   sentence) that both task phases train on, phase 2 in steps (so that it does not grow with the
   augmented set), and phase 2's teacher logits computed once per task and training set and
-  shared by every run (`cache_teacher_logits`; the runner's `shared_logits_dir`), so that 12
-  variants x 2 tasks x 3 seeds fit in about 2 hours of a 2-core CPU.
+  shared by every run (`cache_teacher_logits`; the runner's `shared_logits_dir`). Its first
+  distillation runs took 100 to 260 s each on a 2-core CPU shared with other jobs, so 12
+  variants x 2 tasks x 3 seeds (96 runs with the learning-rate sweeps) take about 4 hours.
 """
 
 from tinybert_keras.config.recipe import RecipeConfig
