@@ -124,7 +124,7 @@ def build_parser():
         "Run the named config demo (or demo_quick): fine-tune the real pretrained "
         "all-MiniLM-L6-v2 on Rotten Tomatoes, general-distill a 3-layer 192-wide student on news "
         "text, run both task phases, train the same student on labels alone, and print a table. "
-        "Measured on 2 CPU cores, teacher fine-tuning included: about 10 minutes for the full "
+        "Measured on 2 CPU cores, teacher fine-tuning included: 10 to 13 minutes for the full "
         "demo (all 10,201 training reviews; the student reaches about 97% of the teacher on "
         "the 1,275 dev reviews), 4 to 6 minutes for --quick (2,048 reviews, 256 dev; the "
         "student clearly above the majority class and the labels-only student, but a few "

@@ -1,7 +1,7 @@
 """The configs that come with the package, by name: `RecipeConfig.named("demo")`.
 
 - `paper`: the paper's settings (BERT-base teacher, SST-2, TinyBERT-4); for a GPU.
-- `demo`: the whole recipe offline on a 2-core CPU in about 10 minutes: the real pretrained
+- `demo`: the whole recipe offline on a 2-core CPU in 10 to 13 minutes: the real pretrained
   all-MiniLM-L6-v2 (6 layers, 384 wide) fine-tuned on Rotten Tomatoes, a 3-layer 192-wide student
   (12 heads, so attention maps match head by head, mapped onto teacher layers 2, 4, 6) general-
   distilled for 32 steps on the offline news corpus, both task phases, and the labels-only student.
