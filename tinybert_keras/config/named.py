@@ -21,8 +21,9 @@
   sentence) that both task phases train on, phase 2 in steps (so that it does not grow with the
   augmented set), and phase 2's teacher logits computed once per task and training set and
   shared by every run (`cache_teacher_logits`; the runner's `shared_logits_dir`). Its first
-  distillation runs took 100 to 260 s each on a 2-core CPU shared with other jobs, so 12
-  variants x 2 tasks x 3 seeds (96 runs with the learning-rate sweeps) take about 4 hours.
+  runs took 73 to 263 s each on a 2-core CPU shared with other jobs (more when they also made
+  shared work); at that pace 12 variants x 2 tasks x 3 seeds (96 runs with the learning-rate
+  sweeps) would take about 4 hours.
 """
 
 from tinybert_keras.config.recipe import RecipeConfig
