@@ -121,4 +121,14 @@ def test_every_variant_trained_on_labels_alone_gets_the_sweep():
     table, chosen = results.scores(rows)
     assert chosen == {"trec": {"no_td": 3e-3, "labels_only": 1e-3}}
     assert table["trec"]["no_td"] == {0: 0.6, 1: 0.5}
-    assert "| w/o TD (lr 0.003) |" in ablation.markdown_table(rows)
+    text = ablation.markdown_table(rows)
+    assert "| w/o TD (lr 0.003) |" in text and "| w/o TD at lr 0.001 |" in text
+    # One rate is no sweep to show: its row would repeat the variant's.
+    one_rate = [row for row in rows if row["variant"] == "labels_only@0.001"]
+    table, chosen = results.scores(one_rate)
+    assert list(table["trec"]) == ["labels_only"] and chosen == {"trec": {"labels_only": 1e-3}}
+    assert ablation.markdown_table(one_rate).count("| labels only") == 1
+    one_seed = [row for row in rows if row["seed"] == 0] + [
+        {**one_rate[0], "variant": "full", "value": 0.7}]
+    assert "| +30.0 (one seed: no interval) | - | not resolved |" in ablation.claims_table(
+        ablation.claims(one_seed))

@@ -28,6 +28,9 @@ def _points(mean, half):
 
 
 def _label(name, chosen_rates):
+    variant, _, rate = name.partition("@")
+    if rate:
+        return f"{VARIANTS[variant].label if variant in VARIANTS else variant} at lr {rate}"
     label = VARIANTS[name].label if name in VARIANTS else name
     rates = sorted({rates[name] for rates in chosen_rates.values() if name in rates})
     if rates:
@@ -133,11 +136,10 @@ def claims_table(found):
              "|---|---|---|---|---|"]
     for claim in found:
         paper = "-" if claim["paper"] is None else f"{claim['paper']:+.1f}"
-        lines.append(
-            f"| {claim['claim']} | {claim['comparison']} | "
-            f"{claim['difference']:+.1f} ± {claim['half_width']:.1f} | {paper} | "
-            f"{claim['verdict']} |"
-        )
+        ours, half = f"{claim['difference']:+.1f}", claim["half_width"]
+        ours += f" ± {half:.1f}" if half == half else " (one seed: no interval)"
+        lines.append(f"| {claim['claim']} | {claim['comparison']} | {ours} | {paper} | "
+                     f"{claim['verdict']} |")
     return "\n".join(lines)
 
 

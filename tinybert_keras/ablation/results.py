@@ -117,7 +117,7 @@ def scores(rows, metric=None):
 
     A variant's learning-rate sweep (`labels_only@0.001`, ...) is reduced to its best rate per
     task (the best mean over seeds), under the variant's name; the chosen rates are in
-    `chosen_rates[task][variant]`.
+    `chosen_rates[task][variant]`. A sweep of several rates keeps each rate's row too.
 
     Args:
         rows: the rows of `results.csv`.
@@ -149,6 +149,8 @@ def scores(rows, metric=None):
         for variant, sweep in sweeps.items():
             best = max(sweep, key=lambda name: statistics.fmean(sweep[name].values()))
             variants[variant] = sweep[best]
+            if len(sweep) == 1:  # the reduced row says it all
+                del variants[best]
             chosen.setdefault(task, {})[variant] = float(best.split("@")[1])
     return table, chosen
 
