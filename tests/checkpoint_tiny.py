@@ -27,21 +27,29 @@ HUB = "huawei-noah/TinyBERT_General_{}"
 STORAGES = {"float32": "FloatStorage", "float16": "HalfStorage"}
 
 
-def authors_config(shape):
-    """The `config.json` the authors' `BertConfig.to_json_file` writes for a released model."""
-    layers, hidden, heads, intermediate = SHAPES[shape]
+def _dimensions(shape):
+    return SHAPES[shape] if isinstance(shape, str) else tuple(shape)
+
+
+def authors_config(shape, vocabulary_size=len(VOCABULARY), max_position_embeddings=16):
+    """The `config.json` the authors' `BertConfig.to_json_file` writes for a released model.
+
+    `shape` is a key of `SHAPES` or a `(layers, hidden, heads, intermediate)` tuple.
+    """
+    layers, hidden, heads, intermediate = _dimensions(shape)
     return {
         "attention_probs_dropout_prob": 0.1, "cell": {}, "emb_size": hidden, "hidden_act": "gelu",
         "hidden_dropout_prob": 0.1, "hidden_size": hidden, "initializer_range": 0.02,
-        "intermediate_size": intermediate, "max_position_embeddings": 16,
+        "intermediate_size": intermediate, "max_position_embeddings": max_position_embeddings,
         "num_attention_heads": heads, "num_hidden_layers": layers, "pre_trained": "",
-        "structure": [], "training": "", "type_vocab_size": 2, "vocab_size": len(VOCABULARY),
+        "structure": [], "training": "", "type_vocab_size": 2, "vocab_size": vocabulary_size,
     }
 
 
-def authors_state_dict(shape, version, fit_size=16, seed=0):
+def authors_state_dict(shape, version, fit_size=16, seed=0, vocabulary_size=len(VOCABULARY),
+                       max_position_embeddings=16):
     """Random weights named as `TinyBertForPreTraining` (v1) or v2's per-layer projections."""
-    layers, hidden, _, intermediate = SHAPES[shape]
+    layers, hidden, _, intermediate = _dimensions(shape)
     rng = np.random.default_rng(seed)
 
     def normal(*size, mean=0.0):
@@ -53,10 +61,10 @@ def authors_state_dict(shape, version, fit_size=16, seed=0):
     def norm(name):
         return {f"{name}.weight": normal(hidden, mean=1.0), f"{name}.bias": normal(hidden)}
 
-    words = normal(len(VOCABULARY), hidden)
+    words = normal(vocabulary_size, hidden)
     state = collections.OrderedDict({
         "bert.embeddings.word_embeddings.weight": words,
-        "bert.embeddings.position_embeddings.weight": normal(16, hidden),
+        "bert.embeddings.position_embeddings.weight": normal(max_position_embeddings, hidden),
         "bert.embeddings.token_type_embeddings.weight": normal(2, hidden),
         **norm("bert.embeddings.LayerNorm"),
     })
@@ -71,7 +79,7 @@ def authors_state_dict(shape, version, fit_size=16, seed=0):
         state.update(norm(f"{prefix}output.LayerNorm"))
     state.update(linear("bert.pooler.dense", hidden, hidden))
     if version == "v1":
-        state["cls.predictions.bias"] = normal(len(VOCABULARY))
+        state["cls.predictions.bias"] = normal(vocabulary_size)
         state.update(linear("cls.predictions.transform.dense", hidden, hidden))
         state.update(norm("cls.predictions.transform.LayerNorm"))
         state["cls.predictions.decoder.weight"] = words  # tied: the same storage
@@ -185,15 +193,17 @@ def write_torch(state, path, legacy=False):
 
 
 def write_checkpoint(directory, shape="4L-312D", version="v1", weights="pytorch_model.bin",
-                     fit_size=16, seed=0):
+                     fit_size=16, seed=0, vocabulary=VOCABULARY, max_position_embeddings=16):
     """A general TinyBERT folder as published: config.json, vocab.txt and the weights.
 
-    `weights` is `"pytorch_model.bin"` (zip format), `"legacy"` (a pre-1.6 `pytorch_model.bin`)
-    or `"model.safetensors"`. Returns the folder and the state dict written.
+    `shape` is a key of `SHAPES` or a `(layers, hidden, heads, intermediate)` tuple; `weights` is
+    `"pytorch_model.bin"` (zip format), `"legacy"` (a pre-1.6 `pytorch_model.bin`) or
+    `"model.safetensors"`. Returns the folder and the state dict written.
     """
     from safetensors.numpy import save_file
 
-    state = authors_state_dict(shape, version, fit_size, seed)
+    state = authors_state_dict(shape, version, fit_size, seed, len(vocabulary),
+                               max_position_embeddings)
     directory.mkdir(parents=True, exist_ok=True)
     if weights == "model.safetensors":
         # safetensors refuses shared memory: the tied decoder becomes a copy, as when the
@@ -202,9 +212,10 @@ def write_checkpoint(directory, shape="4L-312D", version="v1", weights="pytorch_
                   str(directory / weights))
     else:
         write_torch(state, directory / "pytorch_model.bin", legacy=weights == "legacy")
-    config = json.dumps(authors_config(shape), indent=2, sort_keys=True) + "\n"
-    (directory / "config.json").write_text(config, encoding="utf-8")
-    (directory / "vocab.txt").write_text("\n".join(VOCABULARY) + "\n", encoding="utf-8")
+    config = authors_config(shape, len(vocabulary), max_position_embeddings)
+    (directory / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+    (directory / "vocab.txt").write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
     return directory, state
 
 

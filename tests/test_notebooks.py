@@ -17,7 +17,7 @@ NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
 
 
 def test_quickstart_runs_top_to_bottom_in_small_mode(tmp_path, monkeypatch):
-    monkeypatch.setenv("TINYBERT_QUICKSTART_MODE", "small")
+    monkeypatch.setenv("TINYBERT_TUTORIAL_MODE", "small")
     notebook = nbformat.read(TUTORIALS / "01_quickstart.ipynb", as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=600, kernel_name="python3",
