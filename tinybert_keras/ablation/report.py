@@ -29,9 +29,9 @@ def _points(mean, half):
 
 def _label(name, chosen_rates):
     variant, _, rate = name.partition("@")
+    label = VARIANTS[variant].label if variant in VARIANTS else variant
     if rate:
-        return f"{VARIANTS[variant].label if variant in VARIANTS else variant} at lr {rate}"
-    label = VARIANTS[name].label if name in VARIANTS else name
+        return f"{label} at lr {rate}"
     rates = sorted({rates[name] for rates in chosen_rates.values() if name in rates})
     if rates:
         label += f" (lr {', '.join(f'{rate:g}' for rate in rates)})"
