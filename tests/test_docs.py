@@ -19,7 +19,7 @@ def test_mkdocs_build_strict(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for page in ("index.html", "losses/index.html", "architecture/index.html",
-                 "datasets/index.html", "api/recipe/index.html",
+                 "datasets/index.html", "ablations/index.html", "api/recipe/index.html",
                  "api/augmentation/index.html",
                  "tutorials/01_quickstart/index.html"):
         assert (tmp_path / "site" / page).is_file(), page
