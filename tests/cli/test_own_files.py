@@ -101,6 +101,19 @@ def test_errors_name_the_setting_and_what_to_add(own, capsys, tmp_path):
         capsys, ["run", "--config", str(config)])
 
 
+def test_own_files_with_a_named_config_are_named_by_their_folder_not_its_dataset():
+    flags = ["run", "--config", "cpu", "--train", "reviews/train.csv", "--dev", "reviews/dev.csv",
+             *COLUMNS]
+    config = commands._config(cli.build_parser().parse_args(flags))
+    assert config.task is None and config.data_settings().task is None
+    assert config.train == "reviews/train.csv" and config.text_columns == ["review"]
+    assert config.distill.intermediate_steps == 960 and not config.data_augmentation
+    named = commands._config(cli.build_parser().parse_args([*flags, "--task", "reviews_v2"]))
+    assert named.task == "reviews_v2"
+    assert commands._config(cli.build_parser().parse_args(["run", "--config", "cpu"])).task == (
+        "rotten_tomatoes")
+
+
 def test_the_folder_names_the_task_and_pairs_take_two_text_columns():
     args = cli.build_parser().parse_args([
         "run", "--train", "nli/train.tsv", "--text-column", "premise", "--text-column",

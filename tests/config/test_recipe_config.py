@@ -101,7 +101,7 @@ def test_named_configs():
     demo = RecipeConfig.from_file("demo")
     assert demo.teacher == "all_minilm_l6_v2" and demo.labels_only and demo.share_teacher
     assert demo.distill.prediction_learning_rate == 2e-3
-    assert set(NAMED_CONFIGS) == {"paper", "demo", "demo_quick", "ablation"}
+    assert set(NAMED_CONFIGS) == {"paper", "demo", "demo_quick", "ablation", "cpu"}
     with pytest.raises(ConfigError, match=r"No config named 'dmeo'.*demo_quick"):
         RecipeConfig.from_file("dmeo")
 

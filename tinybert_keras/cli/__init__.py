@@ -36,7 +36,8 @@ augments only its block of the examples; the outputs of N machines, concatenated
 the file of one."""
 
 CONFIG_HELP = ("A RecipeConfig .yaml/.json file, or a named config (paper, demo, demo_quick, "
-               "ablation), whose settings are the defaults here; flags override them.")
+               "ablation, cpu: the budget recommended for your own data on a CPU), whose "
+               "settings are the defaults here; flags override them.")
 
 
 def _command(subcommands, parent, name, run, help, description, config=True):

@@ -144,8 +144,15 @@ def _base_config(args):
 
 
 def _config(args):
-    """The `--config` file (or the defaults) with every flag laid over it."""
-    return merged(_base_config(args), given(args, RecipeConfig, sections=True))
+    """The `--config` file (or the defaults) with every flag laid over it.
+
+    `--train` without `--task` leaves the config's dataset name behind: the files' task is then
+    named by the train file's folder, not by the named config's dataset.
+    """
+    values = given(args, RecipeConfig, sections=True)
+    if values.get("train") is not None and "task" not in values:
+        values["task"] = None
+    return merged(_base_config(args), values)
 
 
 def _settings(args, cls, section):

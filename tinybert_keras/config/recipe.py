@@ -120,7 +120,7 @@ class RecipeConfig(DataSettings, TrainingSettings):
         """One of the configs that come with the package (`NAMED_CONFIGS`).
 
         Args:
-            name: `"paper"`, `"demo"`, `"demo_quick"` or `"ablation"`.
+            name: `"paper"`, `"demo"`, `"demo_quick"`, `"ablation"` or `"cpu"`.
 
         Returns:
             A `RecipeConfig`.
