@@ -29,8 +29,9 @@
   one epoch, its student, sequences of 64 tokens, and 960 steps of each task-distillation phase
   at `demo`'s learning rates, phase 2 on cached teacher logits, no data augmentation (at the
   ablation study's budget it did not pay). In steps, so that the time does not grow with the
-  data: on a 2-core CPU the distillation took 909 s on Rotten Tomatoes (the student at 98.2% of the teacher's
-  dev accuracy), the teacher's fine-tuning aside.
+  data. On a 2-core CPU, the teacher's fine-tuning aside, the distillation took 909 s on Rotten
+  Tomatoes (the student at 98.2% of the teacher's dev accuracy), 817 s on a review CSV (97.9%)
+  and 811 s on TREC (94.9%: short of 97% there).
 """
 
 from tinybert_keras.config.recipe import RecipeConfig
