@@ -76,14 +76,13 @@ ABLATION = DEMO_QUICK.replace(
                   "num_augmentations": 4},
 )
 
+# `demo` with what differs spelled out; the phases' steps take precedence over demo's epochs.
 CPU = DEMO.replace(
     output_dir="tinybert_cpu", sequence_length=64, labels_only=False,
-    finetune={"epochs": 1.0, "learning_rate": 1e-4},
-    general={"max_steps": 32, "learning_rate": 1e-3, "sequence_length": 64,
-             "embeddings_from_teacher": True, "steps_per_checkpoint": 32},
-    distill={"intermediate_steps": 960, "intermediate_learning_rate": 1e-3,
-             "prediction_steps": 960, "prediction_learning_rate": 2e-3,
-             "steps_per_checkpoint": 192, "cache_teacher_logits": True},
+    finetune=DEMO.finetune.replace(epochs=1.0),
+    general=DEMO.general.replace(sequence_length=64),
+    distill=DEMO.distill.replace(intermediate_steps=960, prediction_steps=960,
+                                 steps_per_checkpoint=192, cache_teacher_logits=True),
 )
 
 NAMED_CONFIGS = {"paper": RecipeConfig(), "demo": DEMO, "demo_quick": DEMO_QUICK,
