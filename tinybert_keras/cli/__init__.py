@@ -127,13 +127,13 @@ def build_parser():
         "text, run both task phases, train the same student on labels alone, and print a table. "
         "Measured on 2 CPU cores, teacher fine-tuning included: 10 to 13 minutes for the full "
         "demo (all 10,201 training reviews; the student reaches about 97% of the teacher on "
-        "the 1,275 dev reviews), 4 to 6 minutes for --quick (2,048 reviews, 256 dev; the "
+        "the 1,275 dev reviews), 3.5 to 6 minutes for --quick (2,048 reviews, 256 dev; the "
         "student clearly above the majority class and the labels-only student, but a few "
         "points further below the teacher). Equivalent to `run --config demo` (or "
         "demo_quick).", config=False,
     )
     demo.add_argument("--quick", action="store_true",
-                      help="The named config demo_quick: 4 to 6 minutes, 2,048 reviews.")
+                      help="The named config demo_quick: 3.5 to 6 minutes, 2,048 reviews.")
     demo.add_argument("--output-dir", dest="demo_output_dir",
                       help="Folder for the stages (default tinybert_demo or tinybert_demo_quick).")
 

@@ -7,8 +7,9 @@
   distilled for 32 steps on the offline news corpus, both task phases, and the labels-only student.
   General distillation this short cannot learn embeddings for 30,522 word pieces, so the student
   starts from the teacher's embeddings projected to its width (not in the paper).
-- `demo_quick`: the same path in 4 to 6 minutes, teacher fine-tuning included (258 s with the
-  model and data wheels already fetched, 368 s from a fresh clone): 2,048 training
+- `demo_quick`: the same path in 3.5 to 6 minutes, teacher fine-tuning included (217 s from a
+  cold cache with only the model and data wheels fetched, on the 2-core CPU of 2026-12-07; 258
+  s and 368 s from a fresh clone on an earlier session's): 2,048 training
   sentences at length 32, a teacher fine-tuned for one epoch at 2e-4, 32 steps of general
   distillation, 128 phase-1 steps, 2 epochs of phase 2 on the teacher's cached logits. Fewer
   phase-1 steps leave the student at the majority class: with 96 its dev accuracy was 0.555 after
