@@ -8,14 +8,14 @@
   General distillation this short cannot learn embeddings for 30,522 word pieces, so the student
   starts from the teacher's embeddings projected to its width (not in the paper).
 - `demo_quick`: the same path in 3.5 to 6 minutes, teacher fine-tuning included (217 s from a
-  cold cache with only the model and data wheels fetched, on the 2-core CPU of 2026-12-07; 258
-  s and 368 s from a fresh clone on an earlier session's): 2,048 training
-  sentences at length 32, a teacher fine-tuned for one epoch at 2e-4, 32 steps of general
-  distillation, 128 phase-1 steps, 2 epochs of phase 2 on the teacher's cached logits. Fewer
-  phase-1 steps leave the student at the majority class: with 96 its dev accuracy was 0.555 after
-  one epoch of phase 2 and 0.688 after two (128 steps: 0.727, 0.758). A random student's [CLS]
-  output barely depends on the sentence at first (std over sentences 0.018, against 0.39 for the
-  teacher's), and phase 1 is what teaches it to.
+  fresh clone and a cold cache with only the model and data wheels fetched, on the 2-core CPU of
+  2026-12-07; on an earlier machine 258 s with the wheels fetched, 368 s from a fresh clone):
+  2,048 training sentences at length 32, a teacher fine-tuned for one epoch at 2e-4, 32 steps
+  of general distillation, 128 phase-1 steps, 2 epochs of phase 2 on the teacher's cached
+  logits. Fewer phase-1 steps leave the student at the majority class: with 96 its dev accuracy
+  was 0.555 after one epoch of phase 2 and 0.688 after two (128 steps: 0.727, 0.758). A random
+  student's [CLS] output barely depends on the sentence at first (std over sentences 0.018,
+  against 0.39 for the teacher's), and phase 1 is what teaches it to.
 - `ablation`: the base of the offline ablation study (`tinybert-keras ablate --config ablation
   --tasks rotten_tomatoes trec`): `demo_quick`'s budget per run on the tasks' full dev sets, a
   teacher fine-tuned for 3 epochs, data augmentation with the offline MLM (4 copies per
