@@ -9,6 +9,7 @@ import keras_hub
 import numpy as np
 import pytest
 
+from recipe_tiny import tiny_teacher_preset
 from tinybert_keras import recipe
 from tinybert_keras.config import ConfigError
 from tinybert_keras.config import DataSettings
@@ -101,3 +102,10 @@ def test_export_settings_are_checked():
     assert ExportSettings(formats="onnx", precisions=["int8", "int8"]).precisions == ["int8"]
     with pytest.raises(ConfigError, match=r"formats\[0\] must be one of onnx, litert"):
         ExportSettings(formats=["tensorrt"])
+
+
+def test_a_pretrained_backbone_is_not_exported(tmp_path):
+    backbone = tiny_teacher_preset(tmp_path / "pretrained")
+    with pytest.raises(recipe.RecipeError, match="not a fine-tuned classifier.*task_distill"):
+        recipe.export_classifier(backbone, tmp_path / "export")
+    assert not (tmp_path / "export").exists()

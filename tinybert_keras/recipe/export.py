@@ -30,7 +30,6 @@ from tinybert_keras.core.inference import cls_only_classifier
 from tinybert_keras.data import integrity
 from tinybert_keras.recipe import checkpoints
 from tinybert_keras.recipe import presets
-from tinybert_keras.recipe.runs import RecipeError
 from tinybert_keras.recipe.runs import finish_run
 from tinybert_keras.recipe.runs import open_run
 
@@ -117,9 +116,7 @@ def export_classifier(preset, output_dir, settings=None, **overrides):
     """
     settings = (settings or ExportSettings()).replace(**overrides)
     run = {"stage": "export", "preset": presets.describe_model(preset), **settings.to_dict()}
-    if compat.preset_file(checkpoints.resolve(preset), "task.json") is None:
-        raise RecipeError(f"{preset} is not a classifier preset (no task.json); export a "
-                          "task_distill or finetune result.")
+    presets.classifier_head(preset, "Export a task_distill or finetune result.")
     with open_run(output_dir, run) as finished:
         if finished is not None:
             return finished

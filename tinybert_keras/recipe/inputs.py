@@ -267,13 +267,10 @@ def check_teacher_classifier(preset, task):
     check_teacher_classifier("runs/teacher/preset", data.task)  # ('negative', 'positive')
     ```
     """
-    head = presets.preset_json(preset, "task.json")
-    if head is None:
-        raise RecipeError(
-            f"The teacher {preset} is not a fine-tuned classifier (its preset has no task.json: "
-            "a pre-trained backbone, whose head is not trained). Fine-tune it on the task first "
-            "(tinybert-keras finetune-teacher, or recipe.finetune) and pass that stage's preset."
-        )
+    head = presets.classifier_head(
+        preset, "Fine-tune it on the task first (tinybert-keras finetune-teacher, or "
+        "recipe.finetune) and pass that stage's preset as the teacher."
+    )
     label_names = (presets.read_task(preset) or {}).get("label_names")
     label_names = None if label_names is None else tuple(label_names)
     try:

@@ -131,6 +131,34 @@ def load_classifier(preset, num_classes=None):
     return load(keras_hub.models.TextClassifier, preset, preprocessor=None, **kwargs)
 
 
+def classifier_head(preset, instead):
+    """The `task.json` of a fine-tuned classifier preset, or a clear error naming the preset.
+
+    Args:
+        preset: a preset name, folder or handle.
+        instead: what the error tells the user to pass instead.
+
+    Returns:
+        The parsed `task.json`.
+
+    Raises:
+        RecipeError: if the preset has no `task.json` (a pre-trained backbone, whose head is
+            not trained).
+
+    Example:
+    ```python
+    classifier_head("runs/teacher/preset", "Pass a task stage's preset.")["config"]["num_classes"]
+    ```
+    """
+    head = preset_json(preset, "task.json")
+    if head is None:
+        raise RecipeError(
+            f"{preset} is not a fine-tuned classifier (its preset has no task.json: a "
+            f"pre-trained backbone, whose head is not trained). {instead}"
+        )
+    return head
+
+
 def describe_model(model):
     """What decides a model argument's result, for a stage's `run.json` and cache keys.
 
