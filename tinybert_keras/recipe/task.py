@@ -319,34 +319,37 @@ def task_distill(teacher, student, data, output_dir, settings=None, training=Non
     with open_run(output_dir, run) as finished:
         if finished is not None:
             return finished
-        phase = PhaseInputs(None, None, task, None, run, settings, training, strategy, verbose,
-                            shared_logits_dir=shared_logits_dir)
-        return _distill(phase, teacher, student, data, pathlib.Path(output_dir))
+        return _distill(teacher, student, data, pathlib.Path(output_dir), run, settings,
+                        training, strategy, verbose, shared_logits_dir)
 
 
-def _distill(phase, teacher, student, data, output_dir):
-    task, settings, training, strategy = phase.task, phase.settings, phase.training, phase.strategy
-    phase.tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
+def _distill(teacher, student, data, output_dir, run, settings, training, strategy, verbose,
+             shared_logits_dir):
+    task = data.task
+    tokenizer = presets.load(keras_hub.tokenizers.Tokenizer, teacher)
     with strategy.scope():
-        phase.teacher, _ = inputs.load_teacher(teacher, task)
-    data_lib.check_same_vocabulary(phase.tokenizer, phase.teacher, names=("tokenizer", "teacher"))
-    phase.projections = inputs.student_projections(student, settings)
-    # Cached: the teacher check and every checkpoint interval read it.
-    dev = phase.batches(data["dev"]).cache()
-    teacher_dev = check_teacher(
-        phase.teacher, dev, task, data["dev"].labels, settings.min_teacher_margin
-    )
-    print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
-    with strategy.scope():
+        teacher_model, _ = inputs.load_teacher(teacher, task)
+        data_lib.check_same_vocabulary(tokenizer, teacher_model, names=("tokenizer", "teacher"))
         backbone = inputs.build_student(
-            student, phase.teacher, training.seed, settings.embeddings_from_teacher
+            student, teacher_model, training.seed, settings.embeddings_from_teacher
         )
-        data_lib.check_same_vocabulary(phase.tokenizer, backbone, names=("teacher", "student"))
-        phase.student = keras_hub.models.BertTextClassifier(
+        data_lib.check_same_vocabulary(tokenizer, backbone, names=("teacher", "student"))
+        student_model = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
+    phase = PhaseInputs(teacher_model, student_model, task, tokenizer, run, settings, training,
+                        strategy, verbose, inputs.student_projections(student, settings),
+                        shared_logits_dir)
+    # Cached: the teacher check and every checkpoint interval read it, the check in full first.
+    dev = phase.batches(data["dev"]).cache()
+    teacher_dev = check_teacher(teacher_model, dev, task, data["dev"].labels,
+                                settings.min_teacher_margin)
+    print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
+    with strategy.scope():
         # Once for both phases (each phase's Distiller then finds it in that precision).
-        phase.teacher = with_dtype(phase.teacher, settings.teacher_dtype)
+        phase = dataclasses.replace(
+            phase, teacher=with_dtype(teacher_model, settings.teacher_dtype)
+        )
     # Both phases on the augmented set, as the official code's --aug_train: the teacher's
     # predictions on augmented sentences are most of what phase 2 learns from on small tasks.
     train = (data["train"] if settings.augmented_train is None
