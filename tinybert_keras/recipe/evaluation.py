@@ -158,21 +158,18 @@ def compare_models(models, dataset, task, presets=None, latency_repeats=20):
     ```
     """
     presets = presets or {}
-    rows = {}
-    x = None
-    for name, model in models.items():
-        forward = compiled_forward(model)
-        metrics = data_lib.evaluate(forward, dataset, task)
-        if x is None:
-            # Only after a full pass: a `.cache()`d dataset read partly first can end up
-            # holding just that part, and every model would be scored on one batch.
-            x, _ = next(iter(dataset))
-        rows[name] = {
-            "metrics": metrics,
-            "parameters": model.count_params(),
-            "size_bytes": size_on_disk(presets[name]) if name in presets else None,
-            "latency_seconds": _median_seconds(forward, x, latency_repeats, warmup=3),
-        }
+    forwards = {name: compiled_forward(model) for name, model in models.items()}
+    scores = {name: data_lib.evaluate(forward, dataset, task)
+              for name, forward in forwards.items()}
+    # Only after full passes: a `.cache()`d dataset read partly first can end up holding just
+    # that part, and every model would be scored on one batch.
+    x, _ = next(iter(dataset))
+    rows = {name: {
+        "metrics": scores[name],
+        "parameters": model.count_params(),
+        "size_bytes": size_on_disk(presets[name]) if name in presets else None,
+        "latency_seconds": _median_seconds(forwards[name], x, latency_repeats, warmup=3),
+    } for name, model in models.items()}
     reference = next(iter(rows.values()))["latency_seconds"]
     for row in rows.values():
         row["speedup"] = reference / row["latency_seconds"]

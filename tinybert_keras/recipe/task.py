@@ -337,7 +337,10 @@ def _distill(teacher, student, data, output_dir, run, settings, training, strate
         student_model = keras_hub.models.BertTextClassifier(
             backbone, num_classes=task.num_classes, preprocessor=None
         )
-    phase = PhaseInputs(teacher_model, student_model, task, tokenizer, run, settings, training,
+        # Once for both phases (each phase's Distiller then finds it in that precision); the
+        # dev check below scores the float teacher.
+        low_precision = with_dtype(teacher_model, settings.teacher_dtype)
+    phase = PhaseInputs(low_precision, student_model, task, tokenizer, run, settings, training,
                         strategy, verbose, inputs.student_projections(student, settings),
                         shared_logits_dir)
     # Cached: the teacher check and every checkpoint interval read it, the check in full first.
@@ -345,11 +348,6 @@ def _distill(teacher, student, data, output_dir, run, settings, training, strate
     teacher_dev = check_teacher(teacher_model, dev, task, data["dev"].labels,
                                 settings.min_teacher_margin)
     print(f"Teacher dev {task.metrics[0]}: {teacher_dev[task.metrics[0]]:.4f}")
-    with strategy.scope():
-        # Once for both phases (each phase's Distiller then finds it in that precision).
-        phase = dataclasses.replace(
-            phase, teacher=with_dtype(teacher_model, settings.teacher_dtype)
-        )
     # Both phases on the augmented set, as the official code's --aug_train: the teacher's
     # predictions on augmented sentences are most of what phase 2 learns from on small tasks.
     train = (data["train"] if settings.augmented_train is None
